@@ -1,0 +1,51 @@
+# bgterm build, test, demo and benchmarks. Only Node.js and npm are assumed:
+# Bun itself is installed from the npm registry into .tools/ on first use.
+BUN_VERSION := 1.4.5
+BUN := .tools/node_modules/.bin/bun
+BIN := dist/bgterm
+PREFIX ?= /usr/local
+SOURCES := $(shell find src -name '*.ts') package.json
+
+.PHONY: all build test demo bench lint typecheck clean install deps
+
+all: build
+
+$(BUN):
+	npm install --prefix .tools --no-save --no-audit --no-fund --no-package-lock --loglevel=error bun@$(BUN_VERSION)
+	@# npm may skip bun's postinstall; the platform package holds the same binary.
+	@$(BUN) --version >/dev/null 2>&1 || node .tools/node_modules/bun/install.js
+	@$(BUN) --version
+
+node_modules/.deps-installed: package.json bun.lock | $(BUN)
+	$(BUN) install --frozen-lockfile
+	@touch $@
+
+deps: node_modules/.deps-installed
+
+$(BIN): node_modules/.deps-installed $(SOURCES)
+	@mkdir -p dist
+	$(BUN) build --compile --minify --sourcemap=none src/main.ts --outfile $(BIN)
+
+build: $(BIN)
+
+# Tests drive the compiled binary; each file uses its own state dir.
+test: build
+	$(BUN) test --timeout 120000 test/
+
+typecheck: node_modules/.deps-installed
+	$(BUN) x tsc --noEmit -p .
+
+lint: typecheck
+
+demo: build
+	@sh test/fixtures/demo.sh $(BIN)
+
+bench: build
+	$(BUN) run bench/run.ts
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/bgterm
+
+clean:
+	rm -rf dist

@@ -1,0 +1,48 @@
+// bgterm ls: one row per session.
+import { consola } from "consola";
+import { command } from "../cli/command.ts";
+import { outputArgs } from "../cli/shared.ts";
+import { colors, outputMode, printJson, printTable } from "../output.ts";
+import { buildRecord, type SessionRecord } from "../session/record.ts";
+import { listSessions } from "../session/registry.ts";
+
+// "3.2s", "5m", "2h": short enough for a table column.
+export function formatAge(ms: number | null): string {
+  if (ms === null) return "-";
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m`;
+  if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)}h`;
+  return `${Math.floor(ms / 86_400_000)}d`;
+}
+
+const stateColor = { running: colors.green, exited: colors.dim, lost: colors.red, starting: colors.yellow };
+
+export default command({
+  meta: { name: "ls", description: "List sessions" },
+  args: { ...outputArgs },
+  async run() {
+    const records: SessionRecord[] = [];
+    for (const files of listSessions()) {
+      try {
+        records.push(buildRecord(files));
+      } catch (error) {
+        // One corrupt session must not hide the others.
+        consola.warn(`skipping session ${files.id}: ${(error as Error).message}`);
+      }
+    }
+    if (outputMode.json) return printJson(records);
+    await printTable(
+      ["ID", "NAME", "STATE", "PID", "EXIT", "UNREAD", "AGE", "COMMAND"],
+      records.map((r) => [
+        String(r.id),
+        r.name ?? "-",
+        stateColor[r.state](r.state),
+        r.pid === null ? "-" : String(r.pid),
+        r.exit_code === null ? "-" : String(r.exit_code),
+        String(r.unread_bytes),
+        formatAge(r.age_ms),
+        r.command.join(" "),
+      ]),
+    );
+  },
+});

@@ -1,0 +1,95 @@
+// Entry point: global flags, the subcommand, and the only try/catch that turns
+// errors into `bgterm: <message>` on stderr and an exit status.
+import { renderUsage } from "citty";
+import { createConsola } from "consola";
+import pkg from "../package.json" with { type: "json" };
+import { parseArgs } from "./cli/args.ts";
+import { commands, summaries } from "./commands/index.ts";
+import { BgtermError, EXIT, usageError } from "./errors.ts";
+import { outputMode, printLine } from "./output.ts";
+
+const GLOBAL_FLAGS = new Set(["--json", "--plain", "--help", "-h", "--version", "-V"]);
+
+// Errors and warnings: one plain line each, no decorations, always stderr.
+const messages = createConsola({
+  reporters: [
+    {
+      log: (entry) => {
+        const text = entry.args.map(String).join(" ");
+        process.stderr.write(`bgterm: ${entry.type === "warn" ? "warning: " : ""}${text}\n`);
+      },
+    },
+  ],
+});
+
+function rootUsage(): string {
+  const width = Math.max(...summaries.map(([name]) => name.length));
+  return [
+    `bgterm ${pkg.version} - run interactive terminal programs in the background`,
+    "",
+    "Usage: bgterm [--json] [--plain] <command> [options]",
+    "",
+    "Commands:",
+    ...summaries.map(([name, text]) => `  ${name.padEnd(width)}  ${text}`),
+    "",
+    "Run 'bgterm <command> --help' for a command's options.",
+    "Quick start:  id=$(bgterm start python3); bgterm send $id '2+2'; bgterm close $id",
+  ].join("\n");
+}
+
+async function run(argv: string[]): Promise<number> {
+  let at = 0;
+  const globals: string[] = [];
+  while (at < argv.length && argv[at]!.startsWith("-")) {
+    if (!GLOBAL_FLAGS.has(argv[at]!)) throw usageError(`unknown option '${argv[at]}' (see --help)`);
+    globals.push(argv[at++]!);
+  }
+  if (globals.includes("--version") || globals.includes("-V")) {
+    await printLine(pkg.version);
+    return EXIT.ok;
+  }
+  const name = argv[at];
+  if (name === undefined || name === "help") {
+    await printLine(rootUsage());
+    return EXIT.ok;
+  }
+  const load = commands[name];
+  if (!load) throw usageError(`unknown command '${name}' (see bgterm --help)`);
+  const command = (await load()).default;
+  const rest = [...globals.filter((flag) => flag !== "--version"), ...argv.slice(at + 1)];
+  const args = parseArgs(rest, command.def.args as never, command.parsing);
+  outputMode.json = args.json === true;
+  outputMode.plain = args.plain === true;
+  if (args.help) {
+    await printLine(await renderUsage(command.def));
+    return EXIT.ok;
+  }
+  return (await command.run(args)) ?? EXIT.ok;
+}
+
+// Was --json given (before any `--`)? Decides the error format even when parsing fails.
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).includes("--json");
+}
+
+async function main(): Promise<never> {
+  const argv = process.argv.slice(2);
+  let code: number;
+  try {
+    code = await run(argv);
+  } catch (error) {
+    const known = error instanceof BgtermError;
+    code = known ? error.exitCode : EXIT.internal;
+    const message = error instanceof Error ? error.message : String(error);
+    if (wantsJson(argv) && argv[0] !== "_supervise") {
+      process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
+    } else {
+      messages.error(message);
+    }
+    if (!known && process.env.DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+  }
+  process.exit(code);
+}
+
+await main();

@@ -1,0 +1,52 @@
+// The one small interface every PTY backend implements, so the supervisor never
+// sees which one runs. Backends are loaded lazily: bun-pty's native library is
+// only touched when that backend is chosen.
+import { usageError } from "../errors.ts";
+
+export interface PtySpawnOptions {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+}
+
+// What a backend reports back to the supervisor.
+export interface PtyEvents {
+  // Output bytes exactly as read from the PTY master.
+  data(chunk: Uint8Array): void;
+  // The master reached EOF (every slave descriptor is closed) or failed.
+  end(): void;
+  // The child was reaped: its exit code, or 128+n for signal n.
+  exit(exitCode: number, signal: string | null): void;
+  // The PTY accepted more input after a short write.
+  drain(): void;
+}
+
+export interface PtyProcess {
+  readonly pid: number;
+  // Bytes accepted now; the rest must be offered again after drain().
+  write(data: Uint8Array): number;
+  resize(cols: number, rows: number): void;
+  // Closes the master side (the kernel hangs up the session's processes).
+  close(): void;
+}
+
+export interface PtyBackend {
+  readonly name: string;
+  spawn(options: PtySpawnOptions, events: PtyEvents): PtyProcess;
+}
+
+export const BACKEND_NAMES = ["bun", "bun-pty"] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+// Validates a backend name given by --backend or BGTERM_BACKEND.
+export function checkBackendName(name: string): BackendName {
+  if ((BACKEND_NAMES as readonly string[]).includes(name)) return name as BackendName;
+  throw usageError(`unknown backend '${name}' (choose ${BACKEND_NAMES.join(" or ")})`);
+}
+
+export async function loadBackend(name: BackendName): Promise<PtyBackend> {
+  if (name === "bun-pty") return (await import("./bun-pty.ts")).bunPtyBackend;
+  return (await import("./bun-terminal.ts")).bunTerminalBackend;
+}

@@ -1,0 +1,96 @@
+// A framed, back-pressured message channel over one Bun socket, used by both
+// the supervisor (per client) and the client. Writes queue while the kernel
+// buffer is full and resume on drain, so a large delivery never piles up in memory.
+import type { Socket } from "bun";
+import { encodeFrame, type Frame, FrameReader } from "./protocol.ts";
+
+const HIGH_WATER = 1 << 20;
+
+export class Channel<In, Out extends object> {
+  private readonly reader = new FrameReader<In>();
+  private readonly unsent: Buffer[] = [];
+  private unsentBytes = 0;
+  private drained: (() => void)[] = [];
+  private inbox: Frame<In>[] = [];
+  private receivers: ((frame: Frame<In> | undefined) => void)[] = [];
+  closed = false;
+  private endRequested = false;
+  // Called for each frame when no one is awaiting next(); set by the owner.
+  onFrame?: (frame: Frame<In>) => void;
+  onClose?: () => void;
+
+  constructor(readonly socket: Socket<any>) {}
+
+  // Feed bytes from the socket's data handler.
+  received(chunk: Uint8Array): void {
+    for (const frame of this.reader.push(chunk)) {
+      const receiver = this.receivers.shift();
+      if (receiver) receiver(frame);
+      else if (this.onFrame) this.onFrame(frame);
+      else this.inbox.push(frame);
+    }
+  }
+
+  // The next frame, or undefined once the peer has gone.
+  next(): Promise<Frame<In> | undefined> {
+    const frame = this.inbox.shift();
+    if (frame) return Promise.resolve(frame);
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.receivers.push(resolve));
+  }
+
+  // Sends one frame; resolves once the queue is below the high-water mark.
+  send(header: Out, payload?: Uint8Array): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const frame = encodeFrame(header as never, payload);
+    if (this.unsentBytes === 0) {
+      const written = this.socket.write(frame);
+      if (written < frame.length) this.queue(frame.subarray(Math.max(written, 0)));
+    } else {
+      this.queue(frame);
+    }
+    if (this.unsentBytes < HIGH_WATER) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  private queue(bytes: Buffer): void {
+    this.unsent.push(bytes);
+    this.unsentBytes += bytes.length;
+  }
+
+  // Call from the socket's drain handler.
+  flush(): void {
+    while (this.unsent.length > 0) {
+      const head = this.unsent[0]!;
+      const written = this.socket.write(head);
+      if (written <= 0) return;
+      this.unsentBytes -= written;
+      if (written < head.length) {
+        this.unsent[0] = head.subarray(written);
+        return;
+      }
+      this.unsent.shift();
+    }
+    if (this.endRequested) this.socket.end();
+    if (this.unsentBytes < HIGH_WATER) {
+      const waiting = this.drained;
+      this.drained = [];
+      for (const resolve of waiting) resolve();
+    }
+  }
+
+  // Call from the socket's close handler.
+  closedByPeer(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const receiver of this.receivers.splice(0)) receiver(undefined);
+    for (const resolve of this.drained.splice(0)) resolve();
+    this.onClose?.();
+  }
+
+  // Closes once everything queued has been written.
+  end(): void {
+    this.endRequested = true;
+    if (this.unsentBytes === 0) this.socket.end();
+  }
+}

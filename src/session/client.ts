@@ -1,0 +1,219 @@
+// Talking to a session: through its supervisor's socket while it lives, and
+// straight from its files once it is gone (under the lock the supervisor held,
+// so a client never reads a cursor the supervisor might still move).
+import { BgtermError, EXIT, errnoCode, notRunningError, timeoutError } from "../errors.ts";
+import { Channel } from "./channel.ts";
+import { DELIVERY_CHUNK, planDelivery } from "./delivery.ts";
+import { lockExclusive } from "./lock.ts";
+import type { DeliveryDone, Reply, Request, WaitSpec } from "./protocol.ts";
+import { OutputRing } from "./ring.ts";
+import { sessionState } from "./registry.ts";
+import type { SessionFiles } from "./store.ts";
+
+type ClientChannel = Channel<Reply, Request>;
+
+// Where delivered output goes; write() must finish before the read is acknowledged.
+export interface OutputSink {
+  write(chunk: Uint8Array, offset: number): void | Promise<void>;
+}
+
+// The result of one read: what was delivered and where the session stands.
+export interface ReadResult extends Omit<DeliveryDone, "op"> {
+  dropped_bytes: number;
+}
+
+// A connection to a live supervisor, or undefined if none is listening.
+export async function connect(files: SessionFiles): Promise<ClientChannel | undefined> {
+  let channel: ClientChannel | undefined;
+  try {
+    await Bun.connect<ClientChannel>({
+      unix: files.socket,
+      socket: {
+        open: (socket) => {
+          channel = new Channel<Reply, Request>(socket);
+          socket.data = channel;
+        },
+        data: (socket, chunk) => socket.data.received(chunk),
+        drain: (socket) => socket.data.flush(),
+        close: (socket) => socket.data?.closedByPeer(),
+        error: (socket) => socket.data?.closedByPeer(),
+      },
+    });
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === "ENOENT" || code === "ECONNREFUSED" || code === "ENOTSOCK") return undefined;
+    throw new BgtermError(EXIT.internal, `cannot reach session ${files.id}: ${(error as Error).message}`);
+  }
+  return channel;
+}
+
+// Runs `live` against the supervisor, or `offline` under the session lock when
+// the supervisor is gone (the lock also waits out one that is just exiting).
+export async function withSession<T>(
+  files: SessionFiles,
+  live: (channel: ClientChannel) => Promise<T>,
+  offline: () => T | Promise<T>,
+): Promise<T> {
+  const channel = await connect(files);
+  if (channel) {
+    try {
+      return await live(channel);
+    } finally {
+      channel.end();
+    }
+  }
+  const lock = lockExclusive(files.lock);
+  try {
+    return await offline();
+  } finally {
+    lock.release();
+  }
+}
+
+// The next reply; a vanished supervisor or an error reply becomes a thrown error.
+async function expectReply(files: SessionFiles, channel: ClientChannel): Promise<{ header: Reply; payload: Buffer }> {
+  const frame = await channel.next();
+  if (!frame) {
+    throw new BgtermError(EXIT.internal, `session ${files.id}: the supervisor closed the connection`);
+  }
+  if (frame.header.op === "error") throw new BgtermError(frame.header.code, frame.header.message);
+  return frame;
+}
+
+// Receives data frames into the sink until the summary arrives.
+async function receiveDelivery(
+  files: SessionFiles,
+  channel: ClientChannel,
+  sink: OutputSink,
+): Promise<DeliveryDone> {
+  for (;;) {
+    const { header, payload } = await expectReply(files, channel);
+    if (header.op === "data") await sink.write(payload, header.offset);
+    else if (header.op === "done") return header;
+    else throw new BgtermError(EXIT.internal, `unexpected reply '${header.op}' from supervisor`);
+  }
+}
+
+function toResult(done: DeliveryDone): ReadResult {
+  const { op: _op, ...rest } = done;
+  return { ...rest, dropped_bytes: done.retained_start };
+}
+
+// Writes bytes to the terminal; returns the output end offset just before, so
+// a following wait can look only at output that came after the input.
+export async function sendInput(files: SessionFiles, channel: ClientChannel, data: Uint8Array): Promise<number> {
+  let endBefore: number | undefined;
+  // Chunks keep a huge paste from sitting in memory on either side.
+  for (let at = 0; at < data.length || endBefore === undefined; at += DELIVERY_CHUNK) {
+    await channel.send({ op: "input" }, data.subarray(at, at + DELIVERY_CHUNK));
+    const { header } = await expectReply(files, channel);
+    if (header.op !== "ok") throw new BgtermError(EXIT.internal, "unexpected reply to input");
+    endBefore ??= header.end ?? 0;
+  }
+  return endBefore;
+}
+
+export interface PollOptions extends WaitSpec {
+  reader: string;
+  limit?: number;
+}
+
+// A cursor-advancing wait-and-read; the cursor moves only after the sink has the bytes.
+export async function pollLive(
+  files: SessionFiles,
+  channel: ClientChannel,
+  options: PollOptions,
+  sink: OutputSink,
+): Promise<ReadResult> {
+  await channel.send({ op: "poll", ...options });
+  const done = await receiveDelivery(files, channel, sink);
+  await channel.send({ op: "ack", to: done.to });
+  await expectReply(files, channel);
+  return toResult(done);
+}
+
+// A read that leaves every cursor where it is.
+export async function peekLive(
+  files: SessionFiles,
+  channel: ClientChannel,
+  options: { reader: string; from?: number; limit?: number },
+  sink: OutputSink,
+): Promise<ReadResult> {
+  await channel.send({ op: "peek", ...options });
+  return toResult(await receiveDelivery(files, channel, sink));
+}
+
+// The same reads from the files of a session whose supervisor is gone.
+export async function readOffline(
+  files: SessionFiles,
+  options: { reader?: string; from?: number; limit?: number; advance: boolean },
+  sink: OutputSink,
+): Promise<ReadResult> {
+  const meta = files.readMeta();
+  if (!meta) throw notRunningError(`session ${files.id} never started`);
+  const end = files.readEnd();
+  const status = files.readStatus();
+  const ring = OutputRing.open(files.output, meta.max_buffer, false);
+  try {
+    const position = options.from ?? (options.reader ? files.readCursor(options.reader) : 0);
+    const plan = planDelivery({ ring, position, end, limit: options.limit, final: true });
+    for (let at = plan.from; at < plan.to; at += DELIVERY_CHUNK) {
+      await sink.write(ring.read(at, Math.min(plan.to, at + DELIVERY_CHUNK)), at);
+    }
+    if (options.advance && options.reader && plan.to > files.readCursor(options.reader)) {
+      files.writeCursor(options.reader, plan.to);
+    }
+    return {
+      from: plan.from,
+      to: plan.to,
+      end,
+      retained_start: plan.retainedStart,
+      dropped_bytes: plan.retainedStart,
+      running: false,
+      exit_code: status?.exit_code ?? null,
+      truncated: plan.truncated,
+    };
+  } finally {
+    ring.close();
+  }
+}
+
+// Waits for the child's exit code; 124 when timeoutMs passes first.
+export async function waitForExit(files: SessionFiles, timeoutMs: number | undefined): Promise<number> {
+  return withSession(
+    files,
+    async (channel) => {
+      await channel.send({ op: "wait_exit" });
+      const reply = expectReply(files, channel);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : new Promise<never>((_, reject) =>
+              setTimeout(
+                () => reject(timeoutError(`session ${files.id} still running after ${timeoutMs} ms`)),
+                timeoutMs,
+              ),
+            );
+      const { header } = await (timer ? Promise.race([reply, timer]) : reply);
+      if (header.op !== "exited") throw new BgtermError(EXIT.internal, "unexpected reply to wait");
+      return header.exit_code;
+    },
+    () => {
+      const status = files.readStatus();
+      if (status) return status.exit_code;
+      if (sessionState(files) === "lost") {
+        throw notRunningError(
+          `session ${files.id} is lost: its supervisor died without recording an exit status`,
+        );
+      }
+      throw notRunningError(`session ${files.id} has not started`);
+    },
+  );
+}
+
+// A simple request with an "ok" answer (resize, signal, close).
+export async function requestOk(files: SessionFiles, channel: ClientChannel, request: Request): Promise<void> {
+  await channel.send(request);
+  const { header } = await expectReply(files, channel);
+  if (header.op !== "ok") throw new BgtermError(EXIT.internal, `unexpected reply '${header.op}'`);
+}

@@ -1,0 +1,50 @@
+// Starting a supervisor: the same binary, run as the hidden `_supervise`
+// command, detached into its own session (setsid) with no tie to the caller's
+// terminal. The launcher waits on a pipe that the supervisor either writes its
+// start-up error to or closes after {"ok":true} (abduco's handshake).
+import fs from "node:fs";
+import { BgtermError, EXIT } from "../errors.ts";
+import { openPrivate } from "./fsutil.ts";
+import type { SessionFiles } from "./store.ts";
+
+// argv that runs this program again: the compiled binary alone, or bun + script.
+export function selfCommand(): string[] {
+  const compiled = Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/");
+  return compiled ? [process.execPath] : [process.execPath, Bun.main];
+}
+
+export async function launchSupervisor(
+  files: SessionFiles,
+  env: Record<string, string>,
+): Promise<void> {
+  const logFd = openPrivate(files.log, "a");
+  let child: ReturnType<typeof Bun.spawn>;
+  try {
+    child = Bun.spawn([...selfCommand(), "_supervise", files.stateDir, String(files.id)], {
+      cwd: "/",
+      env,
+      detached: true,
+      stdio: ["ignore", "ignore", logFd, "pipe"],
+    });
+  } finally {
+    fs.closeSync(logFd);
+  }
+  const handshakeFd = child.stdio[3] as number;
+  const text = await Bun.file(handshakeFd).text();
+  child.unref();
+  const line = text.trim().split("\n")[0] ?? "";
+  let answer: { ok: boolean; code?: number; message?: string } | undefined;
+  try {
+    answer = JSON.parse(line);
+  } catch {
+    answer = undefined;
+  }
+  if (answer?.ok) return;
+  if (answer) throw new BgtermError(answer.code ?? EXIT.internal, answer.message ?? "start failed");
+  const exitCode = await child.exited;
+  const log = fs.readFileSync(files.log, "utf8").trim().split("\n").slice(-3).join(" | ");
+  throw new BgtermError(
+    EXIT.internal,
+    `the session supervisor failed to start (exit ${exitCode})${log ? `: ${log}` : ""}`,
+  );
+}

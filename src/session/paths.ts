@@ -1,0 +1,39 @@
+// Where bgterm keeps its state, and the refusal of a state dir others could tamper with.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { BgtermError, EXIT } from "../errors.ts";
+import { makePrivateDir } from "./fsutil.ts";
+
+// $BGTERM_DIR, else $XDG_RUNTIME_DIR/bgterm, else ${TMPDIR:-/tmp}/bgterm-<uid>.
+export function resolveStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BGTERM_DIR) return path.resolve(env.BGTERM_DIR);
+  if (env.XDG_RUNTIME_DIR) return path.join(path.resolve(env.XDG_RUNTIME_DIR), "bgterm");
+  const tmp = env.TMPDIR || os.tmpdir() || "/tmp";
+  return path.join(path.resolve(tmp), `bgterm-${process.getuid!()}`);
+}
+
+let checked: string | undefined;
+
+// Creates the state dir 0700 if missing and refuses one that is a symlink,
+// belongs to someone else, or is open to group/others: anyone who can write
+// there could plant sockets or read session output.
+export function ensureStateDir(): string {
+  const dir = resolveStateDir();
+  if (checked === dir) return dir;
+  fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
+  makePrivateDir(dir);
+  const stat = fs.lstatSync(dir);
+  const refuse = (why: string) =>
+    new BgtermError(EXIT.internal, `refusing state directory ${dir}: ${why}`);
+  if (stat.isSymbolicLink()) throw refuse("it is a symbolic link");
+  if (!stat.isDirectory()) throw refuse("it is not a directory");
+  if (stat.uid !== process.getuid!()) throw refuse(`it is owned by uid ${stat.uid}, not by you`);
+  if ((stat.mode & 0o077) !== 0) {
+    const mode = (stat.mode & 0o777).toString(8);
+    throw refuse(`its mode is ${mode}; it must be accessible only by you (chmod 700)`);
+  }
+  for (const sub of ["sessions", "names"]) makePrivateDir(path.join(dir, sub));
+  checked = dir;
+  return dir;
+}

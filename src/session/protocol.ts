@@ -1,0 +1,88 @@
+// The messages between a client and a supervisor, one definition for both sides.
+// A frame is [u32 header bytes][u32 payload bytes][JSON header][raw payload]:
+// session bytes travel as raw payload, never inside JSON, so they stay exact.
+
+// What a poll-like request asks the supervisor to wait for.
+export interface WaitSpec {
+  yield_ms: number;
+  idle_ms: number;
+  until?: { source: string; flags: string };
+  // --until matches only output from this offset on (the call's start).
+  since?: number;
+}
+
+export type Request =
+  | { op: "input" } // payload: bytes for the terminal
+  | ({ op: "poll"; reader: string; limit?: number } & WaitSpec)
+  | { op: "peek"; reader: string; from?: number; limit?: number }
+  | { op: "ack"; to: number }
+  | { op: "wait_exit" }
+  | { op: "resize"; cols: number; rows: number }
+  | { op: "signal"; signal: string }
+  | { op: "close"; signal: string; grace_ms: number };
+
+// Summary of one delivery of output (sent after its data frames).
+export interface DeliveryDone {
+  op: "done";
+  from: number;
+  to: number;
+  end: number;
+  retained_start: number;
+  running: boolean;
+  exit_code: number | null;
+  truncated: boolean;
+  matched?: boolean;
+}
+
+export type Reply =
+  | { op: "ok"; end?: number }
+  | { op: "data"; offset: number } // payload: output bytes starting at offset
+  | DeliveryDone
+  | { op: "exited"; exit_code: number }
+  | { op: "error"; code: number; message: string };
+
+const HEAD = 8;
+
+export function encodeFrame(header: Request | Reply, payload?: Uint8Array): Buffer {
+  const json = Buffer.from(JSON.stringify(header));
+  const body = payload ?? new Uint8Array(0);
+  const frame = Buffer.allocUnsafe(HEAD + json.length + body.length);
+  frame.writeUInt32LE(json.length, 0);
+  frame.writeUInt32LE(body.length, 4);
+  json.copy(frame, HEAD);
+  frame.set(body, HEAD + json.length);
+  return frame;
+}
+
+export interface Frame<T> {
+  header: T;
+  payload: Buffer;
+}
+
+// Reassembles frames from a byte stream that arrives in arbitrary pieces.
+export class FrameReader<T> {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  push(chunk: Uint8Array): Frame<T>[] {
+    this.pending.push(Buffer.from(chunk));
+    this.pendingBytes += chunk.length;
+    const frames: Frame<T>[] = [];
+    for (;;) {
+      if (this.pendingBytes < HEAD) break;
+      const buffer = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+      this.pending = [buffer];
+      const headerBytes = buffer.readUInt32LE(0);
+      const payloadBytes = buffer.readUInt32LE(4);
+      const total = HEAD + headerBytes + payloadBytes;
+      if (buffer.length < total) break;
+      const header = JSON.parse(buffer.toString("utf8", HEAD, HEAD + headerBytes)) as T;
+      const payload = Buffer.from(buffer.subarray(HEAD + headerBytes, total));
+      frames.push({ header, payload });
+      const rest = buffer.subarray(total);
+      this.pending = rest.length ? [rest] : [];
+      this.pendingBytes = rest.length;
+    }
+    return frames;
+  }
+}

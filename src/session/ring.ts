@@ -1,0 +1,60 @@
+// The retained output on disk: the last `capacity` bytes of the stream, with the
+// byte at absolute offset k stored at file position k % capacity. Disk use and
+// memory stay bounded however long the session runs; offsets never reset.
+import fs from "node:fs";
+import { openPrivate, READ_WRITE_CREATE } from "./fsutil.ts";
+
+export class OutputRing {
+  private constructor(
+    private readonly fd: number,
+    readonly capacity: number,
+  ) {}
+
+  static open(file: string, capacity: number, writable: boolean): OutputRing {
+    const fd = writable ? openPrivate(file, READ_WRITE_CREATE) : fs.openSync(file, "r");
+    return new OutputRing(fd, capacity);
+  }
+
+  // The first offset still retained when the stream ends at `end`.
+  retainedStart(end: number): number {
+    return Math.max(0, end - this.capacity);
+  }
+
+  // Stores chunk as the bytes starting at absolute offset `at`.
+  write(chunk: Uint8Array, at: number): void {
+    let data = chunk;
+    let offset = at;
+    if (data.length > this.capacity) {
+      offset += data.length - this.capacity;
+      data = data.subarray(data.length - this.capacity);
+    }
+    let done = 0;
+    while (done < data.length) {
+      const position = (offset + done) % this.capacity;
+      const room = Math.min(data.length - done, this.capacity - position);
+      done += fs.writeSync(this.fd, data, done, room, position);
+    }
+  }
+
+  // The bytes [from, to); the caller keeps the range within the retained window.
+  read(from: number, to: number): Buffer {
+    const out = Buffer.allocUnsafe(to - from);
+    let done = 0;
+    while (done < out.length) {
+      const position = (from + done) % this.capacity;
+      const want = Math.min(out.length - done, this.capacity - position);
+      const got = fs.readSync(this.fd, out, done, want, position);
+      if (got === 0) {
+        // Only possible if the file was truncated behind our back.
+        out.fill(0, done);
+        break;
+      }
+      done += got;
+    }
+    return out;
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}

@@ -1,0 +1,191 @@
+// One session's folder and the files in it. The layout is documented in the
+// README because scripts may read it:
+//   meta.json    the session record fixed at start (rewritten on resize)
+//   spec.json    what `start` asked the supervisor to run
+//   output       the retained output, a ring of max_buffer bytes (offset % max_buffer)
+//   end          the absolute end offset of the output stream (decimal)
+//   status.json  the child's exit status, written once it has exited
+//   cursors/R    reader R's unread cursor (decimal absolute offset)
+//   lock         held (flock) by the live supervisor
+//   sock         the supervisor's control socket
+//   supervisor.log  the supervisor's own diagnostics
+import fs from "node:fs";
+import path from "node:path";
+import { BgtermError, EXIT } from "../errors.ts";
+import {
+  makePrivateDir,
+  openPrivate,
+  READ_WRITE_CREATE,
+  readTextIfExists,
+  writeFileAtomic,
+} from "./fsutil.ts";
+
+// What `start` hands the supervisor.
+export interface SessionSpec {
+  name: string | null;
+  command: string[];
+  cwd: string;
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+  max_buffer: number;
+  backend: string;
+}
+
+// The session record fixed at start.
+export interface SessionMeta {
+  id: number;
+  name: string | null;
+  command: string[];
+  cwd: string;
+  cols: number;
+  rows: number;
+  backend: string;
+  max_buffer: number;
+  started_at: string;
+  pid: number;
+  supervisor_pid: number;
+}
+
+// How the child ended: code, or 128+n for signal n.
+export interface ExitStatus {
+  exit_code: number;
+  signal: string | null;
+  ended_at: string;
+}
+
+const OFFSET_WIDTH = 20;
+
+// Fixed-width so that one pwrite at position 0 replaces the value in place.
+export function formatOffset(value: number): string {
+  return `${String(value).padStart(OFFSET_WIDTH, " ")}\n`;
+}
+
+// Paths and typed reads/writes for the files of one session.
+export class SessionFiles {
+  readonly dir: string;
+  constructor(
+    readonly stateDir: string,
+    readonly id: number,
+  ) {
+    this.dir = path.join(stateDir, "sessions", String(id));
+  }
+
+  get meta() { return path.join(this.dir, "meta.json"); }
+  get spec() { return path.join(this.dir, "spec.json"); }
+  get output() { return path.join(this.dir, "output"); }
+  get end() { return path.join(this.dir, "end"); }
+  get status() { return path.join(this.dir, "status.json"); }
+  get cursors() { return path.join(this.dir, "cursors"); }
+  get lock() { return path.join(this.dir, "lock"); }
+  get socket() { return path.join(this.dir, "sock"); }
+  get log() { return path.join(this.dir, "supervisor.log"); }
+
+  cursor(reader: string): string {
+    return path.join(this.cursors, reader);
+  }
+
+  exists(): boolean {
+    return fs.existsSync(this.dir);
+  }
+
+  create(): void {
+    makePrivateDir(this.dir);
+    makePrivateDir(this.cursors);
+  }
+
+  private corrupt(file: string, why: string): BgtermError {
+    return new BgtermError(
+      EXIT.internal,
+      `session ${this.id}: state file ${path.basename(file)} is corrupt (${why})`,
+    );
+  }
+
+  private readJson<T>(file: string, check: (value: any) => boolean): T | undefined {
+    const text = readTextIfExists(file);
+    if (text === undefined) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw this.corrupt(file, "not valid JSON");
+    }
+    if (typeof value !== "object" || value === null || !check(value)) {
+      throw this.corrupt(file, "unexpected fields");
+    }
+    return value as T;
+  }
+
+  readSpec(): SessionSpec {
+    const spec = this.readJson<SessionSpec>(this.spec, (v) => Array.isArray(v.command));
+    if (!spec) throw this.corrupt(this.spec, "missing");
+    return spec;
+  }
+
+  writeSpec(spec: SessionSpec): void {
+    writeFileAtomic(this.spec, JSON.stringify(spec));
+  }
+
+  // undefined while the supervisor has not written it yet (start in progress).
+  readMeta(): SessionMeta | undefined {
+    return this.readJson<SessionMeta>(
+      this.meta,
+      (v) =>
+        typeof v.id === "number" &&
+        Array.isArray(v.command) &&
+        typeof v.pid === "number" &&
+        typeof v.max_buffer === "number" &&
+        v.max_buffer > 0,
+    );
+  }
+
+  writeMeta(meta: SessionMeta): void {
+    writeFileAtomic(this.meta, `${JSON.stringify(meta, null, 2)}\n`);
+  }
+
+  readStatus(): ExitStatus | undefined {
+    return this.readJson<ExitStatus>(this.status, (v) => typeof v.exit_code === "number");
+  }
+
+  writeStatus(status: ExitStatus): void {
+    writeFileAtomic(this.status, `${JSON.stringify(status)}\n`);
+  }
+
+  private readOffsetFile(file: string): number | undefined {
+    const text = readTextIfExists(file);
+    if (text === undefined) return undefined;
+    const trimmed = text.trim();
+    if (!/^\d{1,16}$/.test(trimmed)) throw this.corrupt(file, "not an offset");
+    return Number(trimmed);
+  }
+
+  readEnd(): number {
+    return this.readOffsetFile(this.end) ?? 0;
+  }
+
+  readCursor(reader: string): number {
+    return this.readOffsetFile(this.cursor(reader)) ?? 0;
+  }
+
+  writeCursor(reader: string, value: number): void {
+    const fd = openPrivate(this.cursor(reader), READ_WRITE_CREATE);
+    try {
+      fs.writeSync(fd, formatOffset(value), 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  // Every reader that has a cursor file.
+  readers(): string[] {
+    try {
+      return fs.readdirSync(this.cursors).filter((n) => !n.startsWith("."));
+    } catch {
+      return [];
+    }
+  }
+
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

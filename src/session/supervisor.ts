@@ -1,0 +1,500 @@
+// The per-session event loop: owns the PTY and the child, appends every output
+// byte to the session's ring file as it arrives, serves clients on the control
+// socket, reaps the child, records its exit status, and exits once that final
+// state is on disk. Everything waits on events (PTY data, socket traffic, child
+// exit, timers armed for a deadline); nothing polls.
+import fs from "node:fs";
+import type { Socket } from "bun";
+import { BgtermError, EXIT, notRunningError } from "../errors.ts";
+import { type BackendName, loadBackend, type PtyProcess } from "../pty/backend.ts";
+import { parseSignal } from "../pty/signals.ts";
+import { Channel } from "./channel.ts";
+import { DELIVERY_CHUNK, planDelivery } from "./delivery.ts";
+import { openPrivate, READ_WRITE_CREATE } from "./fsutil.ts";
+import { type HeldLock, tryLockExclusive } from "./lock.ts";
+import { readProcStat, sessionMembers, signalSession } from "./procfs.ts";
+import type { Reply, Request, WaitSpec } from "./protocol.ts";
+import { OutputRing } from "./ring.ts";
+import { type ExitStatus, formatOffset, type SessionMeta, SessionFiles } from "./store.ts";
+
+// After the child exits, how long to wait for the PTY's EOF (a background job
+// may hold the terminal open) before recording the final state anyway.
+const EOF_GRACE_MS = 200;
+// After the final state is recorded, how long clients may take to collect it.
+const LINGER_MS = 5000;
+// How much recent text an --until pattern is matched against.
+const UNTIL_WINDOW = 1 << 20;
+// While closing: how often to look for session members that outlived the signal.
+const CLOSE_CHECK_MS = 20;
+
+type Conn = Channel<Request, Reply> & { lease?: { reader: string; to: number } };
+
+interface Waiter {
+  conn: Conn;
+  reader: string;
+  spec: WaitSpec;
+  limit?: number;
+  deadline: number;
+  regex?: RegExp;
+  matched: boolean;
+  scanFrom: number;
+  text: string;
+  decoder: TextDecoder;
+  timer?: Timer;
+}
+
+interface ReaderState {
+  cursor: number;
+  leased: boolean;
+}
+
+export class Supervisor {
+  private end = 0;
+  private lastOutputAt = 0;
+  private eof = false;
+  private childExit?: ExitStatus;
+  private finalStatus?: ExitStatus;
+  private closing = false;
+  private readonly readers = new Map<string, ReaderState>();
+  private readonly waiters = new Set<Waiter>();
+  private readonly exitWatchers = new Set<Conn>();
+  private readonly connections = new Set<Conn>();
+  private readonly inputQueue: { data: Uint8Array; done: () => void }[] = [];
+  private pty!: PtyProcess;
+  private meta!: SessionMeta;
+  private server?: ReturnType<typeof Bun.listen>;
+  private readonly endFd: number;
+
+  private constructor(
+    private readonly files: SessionFiles,
+    private readonly ring: OutputRing,
+    private readonly lock: HeldLock,
+  ) {
+    this.endFd = openPrivate(files.end, READ_WRITE_CREATE);
+    fs.writeSync(this.endFd, formatOffset(0), 0);
+  }
+
+  // Starts the child and the socket; reports success or failure on the handshake fd.
+  static async run(stateDir: string, id: number, handshakeFd: number): Promise<void> {
+    const files = new SessionFiles(stateDir, id);
+    const lock = tryLockExclusive(files.lock);
+    if (!lock) throw new BgtermError(EXIT.internal, `session ${id} already has a supervisor`);
+    const spec = files.readSpec();
+    const ring = OutputRing.open(files.output, spec.max_buffer, true);
+    const supervisor = new Supervisor(files, ring, lock);
+    try {
+      await supervisor.start(spec.backend as BackendName);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const code = error instanceof BgtermError ? error.exitCode : EXIT.internal;
+      fs.writeSync(handshakeFd, `${JSON.stringify({ ok: false, code, message })}\n`);
+      fs.closeSync(handshakeFd);
+      process.exit(code);
+    }
+    fs.writeSync(handshakeFd, `${JSON.stringify({ ok: true })}\n`);
+    fs.closeSync(handshakeFd);
+  }
+
+  private async start(backendName: BackendName): Promise<void> {
+    const spec = this.files.readSpec();
+    const backend = await loadBackend(backendName);
+    this.pty = backend.spawn(
+      { argv: spec.command, cwd: spec.cwd, env: spec.env, cols: spec.cols, rows: spec.rows },
+      {
+        data: (chunk) => this.onOutput(chunk),
+        end: () => this.onEof(),
+        exit: (code, signal) => this.onChildExit(code, signal),
+        drain: () => this.pumpInput(),
+      },
+    );
+    this.meta = {
+      id: this.files.id,
+      name: spec.name,
+      command: spec.command,
+      cwd: spec.cwd,
+      cols: spec.cols,
+      rows: spec.rows,
+      backend: backend.name,
+      max_buffer: spec.max_buffer,
+      started_at: new Date().toISOString(),
+      pid: this.pty.pid,
+      supervisor_pid: process.pid,
+    };
+    this.files.writeMeta(this.meta);
+    this.server = Bun.listen<Conn>({
+      unix: this.files.socket,
+      socket: {
+        open: (socket) => this.onConnect(socket),
+        data: (socket, chunk) => socket.data.received(chunk),
+        drain: (socket) => socket.data.flush(),
+        close: (socket) => socket.data.closedByPeer(),
+        error: (socket) => socket.data.closedByPeer(),
+      },
+    });
+    fs.chmodSync(this.files.socket, 0o600);
+    // Nothing of the caller's stays: no cwd to pin a mount, no terminal signals.
+    process.chdir("/");
+    process.on("SIGHUP", () => {});
+    process.on("SIGTERM", () => this.beginClose("SIGHUP", 2000));
+    process.on("SIGINT", () => this.beginClose("SIGHUP", 2000));
+  }
+
+  // ---- output -------------------------------------------------------------
+
+  private onOutput(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    try {
+      this.ring.write(chunk, this.end);
+      this.end += chunk.length;
+      fs.writeSync(this.endFd, formatOffset(this.end), 0);
+    } catch (error) {
+      // A full disk must not kill the child: keep it running, say so in the log.
+      console.error(`bgterm supervisor: cannot store output: ${(error as Error).message}`);
+      return;
+    }
+    this.lastOutputAt = performance.now();
+    for (const waiter of this.waiters) this.evaluate(waiter);
+  }
+
+  private readerState(reader: string): ReaderState {
+    let state = this.readers.get(reader);
+    if (!state) {
+      state = { cursor: this.files.readCursor(reader), leased: false };
+      this.readers.set(reader, state);
+    }
+    return state;
+  }
+
+  // ---- child lifecycle ----------------------------------------------------
+
+  private onEof(): void {
+    this.eof = true;
+    if (this.childExit) this.finalize();
+  }
+
+  private onChildExit(exitCode: number, signal: string | null): void {
+    this.childExit = { exit_code: exitCode, signal, ended_at: new Date().toISOString() };
+    if (this.eof) this.finalize();
+    else setTimeout(() => this.finalize(), EOF_GRACE_MS);
+  }
+
+  private get running(): boolean {
+    return this.finalStatus === undefined;
+  }
+
+  private finalize(): void {
+    if (this.finalStatus || !this.childExit) return;
+    this.finalStatus = this.childExit;
+    this.files.writeStatus(this.finalStatus);
+    for (const waiter of this.waiters) this.evaluate(waiter);
+    for (const conn of this.exitWatchers) {
+      void conn.send({ op: "exited", exit_code: this.finalStatus.exit_code });
+    }
+    this.exitWatchers.clear();
+    if (!this.closing) this.shutdownWhenIdle();
+  }
+
+  // Exits once every client is done, or after LINGER_MS regardless.
+  private shutdownWhenIdle(): void {
+    const deadline = setTimeout(() => this.shutdown(), LINGER_MS);
+    const check = () => {
+      if (this.connections.size === 0) {
+        clearTimeout(deadline);
+        this.shutdown();
+      }
+    };
+    this.afterConnectionClosed = check;
+    check();
+  }
+
+  private afterConnectionClosed?: () => void;
+
+  private shutdown(): void {
+    this.server?.stop(true);
+    fs.rmSync(this.files.socket, { force: true });
+    this.pty.close();
+    fs.closeSync(this.endFd);
+    this.ring.close();
+    this.lock.release();
+    process.exit(0);
+  }
+
+  // SIGHUP (or the given signal) to every process group in the terminal's
+  // session, SIGKILL to whatever is left after the grace period.
+  private beginClose(signal: NodeJS.Signals, graceMs: number, done?: () => void): void {
+    const sid = this.meta.pid;
+    const finish = () => {
+      done?.();
+      if (this.connections.size === 0) this.shutdown();
+      else this.shutdownWhenIdle();
+    };
+    if (this.closing) return;
+    this.closing = true;
+    signalSession(sid, signal);
+    const started = performance.now();
+    const check = () => {
+      const alive = sessionMembers(sid).length > 0;
+      if (alive && performance.now() - started < graceMs) return setTimeout(check, CLOSE_CHECK_MS);
+      if (alive) signalSession(sid, "SIGKILL");
+      const settle = () => (this.finalStatus ? finish() : setTimeout(settle, CLOSE_CHECK_MS));
+      // The child's exit event finalizes; force it if the PTY never reports.
+      setTimeout(() => {
+        if (!this.finalStatus) {
+          this.childExit ??= { exit_code: 128 + 9, signal: "SIGKILL", ended_at: new Date().toISOString() };
+          this.finalize();
+        }
+      }, 2000);
+      settle();
+    };
+    check();
+  }
+
+  // ---- clients ------------------------------------------------------------
+
+  private onConnect(socket: Socket<Conn>): void {
+    const conn = new Channel<Request, Reply>(socket) as Conn;
+    socket.data = conn;
+    this.connections.add(conn);
+    conn.onFrame = ({ header, payload }) => this.onRequest(conn, header, payload);
+    conn.onClose = () => {
+      this.connections.delete(conn);
+      this.exitWatchers.delete(conn);
+      for (const waiter of this.waiters) {
+        if (waiter.conn === conn) this.dropWaiter(waiter);
+      }
+      if (conn.lease) this.releaseLease(conn, false);
+      this.afterConnectionClosed?.();
+    };
+  }
+
+  private reply(conn: Conn, reply: Reply): void {
+    void conn.send(reply);
+  }
+
+  private fail(conn: Conn, error: unknown): void {
+    const code = error instanceof BgtermError ? error.exitCode : EXIT.internal;
+    this.reply(conn, { op: "error", code, message: (error as Error).message });
+  }
+
+  private onRequest(conn: Conn, request: Request, payload: Buffer): void {
+    try {
+      switch (request.op) {
+        case "input":
+          return this.onInput(conn, payload);
+        case "poll":
+          return this.onPoll(conn, request);
+        case "peek":
+          return void this.deliver(conn, {
+            reader: request.reader,
+            lease: false,
+            from: request.from,
+            limit: request.limit,
+          });
+        case "ack":
+          return this.releaseLease(conn, true, request.to);
+        case "wait_exit":
+          if (this.finalStatus) this.reply(conn, { op: "exited", exit_code: this.finalStatus.exit_code });
+          else this.exitWatchers.add(conn);
+          return;
+        case "resize":
+          return this.onResize(conn, request.cols, request.rows);
+        case "signal":
+          return this.onSignal(conn, request.signal);
+        case "close":
+          return this.beginClose(parseSignal(request.signal), request.grace_ms, () =>
+            this.reply(conn, { op: "ok" }),
+          );
+      }
+    } catch (error) {
+      this.fail(conn, error);
+    }
+  }
+
+  private requireRunning(): void {
+    if (this.childExit || this.closing) {
+      throw notRunningError(`session ${this.files.id} is not running (its program has exited)`);
+    }
+  }
+
+  private onInput(conn: Conn, data: Buffer): void {
+    this.requireRunning();
+    const endBefore = this.end;
+    this.inputQueue.push({ data, done: () => this.reply(conn, { op: "ok", end: endBefore }) });
+    if (this.inputQueue.length === 1) this.pumpInput();
+  }
+
+  // Writes queued input in order; a short write resumes on the PTY's drain event.
+  private pumpInput(): void {
+    while (this.inputQueue.length > 0) {
+      const head = this.inputQueue[0]!;
+      if (this.childExit) {
+        head.data = new Uint8Array(0);
+      } else if (head.data.length > 0) {
+        const written = this.pty.write(head.data);
+        if (written < head.data.length) {
+          head.data = head.data.subarray(Math.max(written, 0));
+          return;
+        }
+      }
+      this.inputQueue.shift();
+      head.done();
+    }
+  }
+
+  private onResize(conn: Conn, cols: number, rows: number): void {
+    this.requireRunning();
+    this.pty.resize(cols, rows);
+    this.meta = { ...this.meta, cols, rows };
+    this.files.writeMeta(this.meta);
+    this.reply(conn, { op: "ok" });
+  }
+
+  // The signal goes to the terminal's foreground process group, as a keypress would.
+  private onSignal(conn: Conn, signalName: string): void {
+    this.requireRunning();
+    const signal = parseSignal(signalName);
+    const stat = readProcStat(this.meta.pid);
+    const group = stat && stat.tpgid > 0 ? stat.tpgid : this.meta.pid;
+    try {
+      process.kill(-group, signal);
+    } catch {
+      process.kill(this.meta.pid, signal);
+    }
+    this.reply(conn, { op: "ok" });
+  }
+
+  // ---- waiting and delivering ------------------------------------------------
+
+  private onPoll(conn: Conn, request: Extract<Request, { op: "poll" }>): void {
+    const state = this.readerState(request.reader);
+    // poll matches --until against everything this reader has not read yet (so
+    // `start; poll --until PROMPT` cannot miss a prompt that came early); send
+    // passes `since`, the end of output just before its input was written.
+    const since = request.since ?? state.cursor;
+    const waiter: Waiter = {
+      conn,
+      reader: request.reader,
+      spec: request,
+      limit: request.limit,
+      deadline: performance.now() + request.yield_ms,
+      regex: request.until ? new RegExp(request.until.source, request.until.flags) : undefined,
+      matched: false,
+      scanFrom: since,
+      text: "",
+      decoder: new TextDecoder("utf-8"),
+    };
+    this.waiters.add(waiter);
+    this.evaluate(waiter);
+  }
+
+  private dropWaiter(waiter: Waiter): void {
+    clearTimeout(waiter.timer);
+    this.waiters.delete(waiter);
+  }
+
+  // Feeds the output that arrived since the last look to an --until pattern.
+  private scanForMatch(waiter: Waiter): void {
+    const start = Math.max(waiter.scanFrom, this.ring.retainedStart(this.end));
+    if (start >= this.end) return;
+    for (let at = start; at < this.end; at += DELIVERY_CHUNK) {
+      const bytes = this.ring.read(at, Math.min(this.end, at + DELIVERY_CHUNK));
+      waiter.text += waiter.decoder.decode(bytes, { stream: true });
+    }
+    waiter.scanFrom = this.end;
+    if (waiter.text.length > UNTIL_WINDOW) waiter.text = waiter.text.slice(-UNTIL_WINDOW);
+    waiter.regex!.lastIndex = 0;
+    waiter.matched = waiter.regex!.test(waiter.text);
+  }
+
+  // Decides whether a waiting poll returns now, and if not, arms a timer for
+  // the moment its idle period or its yield would end.
+  private evaluate(waiter: Waiter): void {
+    const state = this.readerState(waiter.reader);
+    if (state.leased) return; // re-evaluated when the current delivery is acknowledged
+    if (waiter.regex && !waiter.matched) this.scanForMatch(waiter);
+    const now = performance.now();
+    const spec = waiter.spec;
+    const newOutput = this.end > Math.max(state.cursor, spec.since ?? 0, this.ring.retainedStart(this.end));
+    const condition = waiter.regex ? waiter.matched : newOutput;
+    const quietFor = now - this.lastOutputAt;
+    const quietEnough = spec.idle_ms === 0 || quietFor >= spec.idle_ms;
+    if ((condition && quietEnough) || !this.running || now >= waiter.deadline) {
+      this.dropWaiter(waiter);
+      void this.deliver(waiter.conn, {
+        reader: waiter.reader,
+        lease: true,
+        limit: waiter.limit,
+        matched: waiter.regex ? waiter.matched : undefined,
+      });
+      return;
+    }
+    clearTimeout(waiter.timer);
+    const wake = condition ? Math.min(spec.idle_ms - quietFor, waiter.deadline - now) : waiter.deadline - now;
+    waiter.timer = setTimeout(() => this.evaluate(waiter), Math.max(0, Math.ceil(wake)));
+  }
+
+  // Streams output to the client as data frames, then a summary. For a reader
+  // the range stays leased until the client acknowledges it; only then does
+  // the cursor move, so a client that dies mid-delivery loses nothing.
+  private async deliver(
+    conn: Conn,
+    request: { reader: string; lease: boolean; from?: number; limit?: number; matched?: boolean },
+  ): Promise<void> {
+    const state = this.readerState(request.reader);
+    const position = request.from ?? state.cursor;
+    const plan = planDelivery({
+      ring: this.ring,
+      position,
+      end: this.end,
+      limit: request.limit,
+      final: !this.running,
+    });
+    if (request.lease) {
+      state.leased = true;
+      conn.lease = { reader: request.reader, to: plan.to };
+    }
+    let truncated = plan.truncated;
+    for (let at = plan.from; at < plan.to && !conn.closed; ) {
+      const retainedStart = this.ring.retainedStart(this.end);
+      if (at < retainedStart) {
+        // Output flooded past retention while we were sending: skip what is gone.
+        truncated = true;
+        at = Math.min(retainedStart, plan.to);
+        continue;
+      }
+      const next = Math.min(plan.to, at + DELIVERY_CHUNK);
+      await conn.send({ op: "data", offset: at }, this.ring.read(at, next));
+      at = next;
+    }
+    await conn.send({
+      op: "done",
+      from: plan.from,
+      to: plan.to,
+      end: this.end,
+      retained_start: this.ring.retainedStart(this.end),
+      running: this.running,
+      exit_code: this.finalStatus?.exit_code ?? null,
+      truncated,
+      matched: request.matched,
+    });
+  }
+
+  private releaseLease(conn: Conn, acknowledged: boolean, to?: number): void {
+    const lease = conn.lease;
+    if (!lease) return;
+    conn.lease = undefined;
+    const state = this.readerState(lease.reader);
+    state.leased = false;
+    if (acknowledged) {
+      const cursor = Math.max(state.cursor, Math.min(to ?? lease.to, lease.to));
+      if (cursor !== state.cursor) {
+        state.cursor = cursor;
+        this.files.writeCursor(lease.reader, cursor);
+      }
+      this.reply(conn, { op: "ok" });
+    }
+    for (const waiter of this.waiters) {
+      if (waiter.reader === lease.reader) this.evaluate(waiter);
+    }
+  }
+}

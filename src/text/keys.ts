@@ -1,0 +1,63 @@
+// tmux-style key names for `send -k`, turned into the bytes a terminal sends.
+import { usageError } from "../errors.ts";
+
+const NAMED: Record<string, string> = {
+  enter: "\r",
+  tab: "\t",
+  escape: "\x1b",
+  esc: "\x1b",
+  space: " ",
+  bspace: "\x7f",
+  up: "\x1b[A",
+  down: "\x1b[B",
+  right: "\x1b[C",
+  left: "\x1b[D",
+  home: "\x1b[H",
+  end: "\x1b[F",
+  pageup: "\x1b[5~",
+  pagedown: "\x1b[6~",
+  ppage: "\x1b[5~",
+  npage: "\x1b[6~",
+  insert: "\x1b[2~",
+  delete: "\x1b[3~",
+  dc: "\x1b[3~",
+  f1: "\x1bOP",
+  f2: "\x1bOQ",
+  f3: "\x1bOR",
+  f4: "\x1bOS",
+  f5: "\x1b[15~",
+  f6: "\x1b[17~",
+  f7: "\x1b[18~",
+  f8: "\x1b[19~",
+  f9: "\x1b[20~",
+  f10: "\x1b[21~",
+  f11: "\x1b[23~",
+  f12: "\x1b[24~",
+};
+
+// Ctrl+char: letters and the few punctuation keys terminals map to C0 codes.
+function controlByte(char: string): string | undefined {
+  const lower = char.toLowerCase();
+  if (lower >= "a" && lower <= "z") return String.fromCharCode(lower.charCodeAt(0) - 96);
+  const punct: Record<string, string> = { "@": "\0", "[": "\x1b", "\\": "\x1c", "]": "\x1d", "^": "\x1e", _: "\x1f", "?": "\x7f", " ": "\0" };
+  return punct[char];
+}
+
+// "C-c" -> "\x03", "M-x" -> "\x1bx", "Up" -> "\x1b[A"; names are case-insensitive.
+export function encodeKey(name: string): string {
+  const control = /^C-(.)$/i.exec(name);
+  if (control) {
+    const byte = controlByte(control[1]!);
+    if (byte !== undefined) return byte;
+  }
+  const meta = /^M-(.+)$/i.exec(name);
+  if (meta) {
+    const rest = meta[1]!;
+    return `\x1b${[...rest].length === 1 ? rest : encodeKey(rest)}`;
+  }
+  const named = NAMED[name.toLowerCase()];
+  if (named !== undefined) return named;
+  throw usageError(
+    `unknown key '${name}' (known: Enter, Tab, Escape, Space, BSpace, Up, Down, Left, Right, Home, End, PageUp, PageDown, Insert, Delete, F1-F12, C-a..C-z, M-<char>)`,
+  );
+}

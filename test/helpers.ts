@@ -1,0 +1,143 @@
+// Test helpers: run the compiled binary against a private state dir, wait on
+// deadlines (never a fixed sleep as the check), and make sure every session a
+// test started is closed and every supervisor and child it ran is gone.
+import { expect } from "bun:test";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+export const ROOT = path.resolve(import.meta.dir, "..");
+export const BIN = path.join(ROOT, "dist", "bgterm");
+
+export interface RunResult {
+  code: number;
+  stdout: Buffer;
+  text: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string | undefined>;
+  stdin?: Uint8Array | string;
+  cwd?: string;
+}
+
+// A private state dir (short, so socket paths stay under the 108-byte limit).
+export function makeStateDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "bgt-"));
+}
+
+// Every pid a test's sessions ran: supervisors and children, checked at the end.
+const startedPids = new Set<number>();
+
+function recordPids(stateDir: string): void {
+  const sessions = path.join(stateDir, "sessions");
+  if (!fs.existsSync(sessions)) return;
+  for (const id of fs.readdirSync(sessions)) {
+    try {
+      const meta = JSON.parse(fs.readFileSync(path.join(sessions, id, "meta.json"), "utf8"));
+      startedPids.add(meta.pid);
+      startedPids.add(meta.supervisor_pid);
+    } catch {
+      // Not started yet, or removed already.
+    }
+  }
+}
+
+export class Bg {
+  constructor(
+    readonly stateDir: string = makeStateDir(),
+    readonly baseEnv: Record<string, string | undefined> = {},
+  ) {}
+
+  env(extra: Record<string, string | undefined> = {}): Record<string, string> {
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      BGTERM_DIR: this.stateDir,
+      NO_COLOR: "1",
+      ...this.baseEnv,
+      ...extra,
+    };
+    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+    return env as Record<string, string>;
+  }
+
+  async run(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    const child = Bun.spawn([BIN, ...args], {
+      env: this.env(options.env),
+      cwd: options.cwd ?? ROOT,
+      stdin: options.stdin === undefined ? "ignore" : Buffer.from(options.stdin),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(child.stdout).arrayBuffer(),
+      new Response(child.stderr).text(),
+      child.exited,
+    ]);
+    recordPids(this.stateDir);
+    const out = Buffer.from(stdout);
+    return { code, stdout: out, text: out.toString("utf8"), stderr };
+  }
+
+  // Runs and expects exit 0; returns stdout as text.
+  async ok(args: string[], options: RunOptions = {}): Promise<string> {
+    const result = await this.run(args, options);
+    if (result.code !== 0) {
+      throw new Error(`bgterm ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+    }
+    return result.text;
+  }
+
+  async start(args: string[], options: RunOptions = {}): Promise<string> {
+    return (await this.ok(["start", ...args], options)).trim();
+  }
+
+  async json(args: string[], options: RunOptions = {}): Promise<any> {
+    return JSON.parse(await this.ok([...args, "--json"], options));
+  }
+
+  // Polls until the accumulated output of `reader` matches, within a deadline.
+  async readUntil(id: string, pattern: RegExp, timeoutMs = 15_000, reader = "default"): Promise<string> {
+    const result = await this.run(["poll", id, "--until", pattern.source, "--yield", String(timeoutMs), "--reader", reader]);
+    if (result.code !== 0) {
+      throw new Error(`no match for ${pattern} within ${timeoutMs} ms (exit ${result.code}): ${JSON.stringify(result.text)}`);
+    }
+    return result.text;
+  }
+
+  // Closes every session of this state dir and asserts nothing is left running.
+  async cleanup(): Promise<void> {
+    recordPids(this.stateDir);
+    await this.run(["close", "--all", "--grace", "500"]);
+    await expectProcessesGone();
+    fs.rmSync(this.stateDir, { recursive: true, force: true });
+  }
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "latin1");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+// Waits (bounded) until check() is true; fails the test with `what` otherwise.
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let delay = 5;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await Bun.sleep(delay);
+    delay = Math.min(delay * 2, 100);
+  }
+}
+
+export async function expectProcessesGone(): Promise<void> {
+  const pids = [...startedPids];
+  await eventually(() => pids.every((pid) => !processAlive(pid)), `processes ${pids.join(",")} to exit`);
+  startedPids.clear();
+  expect(pids.filter(processAlive)).toEqual([]);
+}
