@@ -82,6 +82,8 @@ export function parseArgs(rawArgs: string[], def: ArgsDef, options: ParseOptions
     if (value === undefined) throw usageError(`option '${token}' needs a value`);
     set(info, value);
   }
+  // --help wins over missing or surplus arguments.
+  if (out.help === true) return out;
   const positionals = Object.entries(def).filter(([, arg]) => arg.type === "positional");
   const rest = [...out._];
   for (const [key, arg] of positionals) {

@@ -5,7 +5,7 @@
 // exit, timers armed for a deadline); nothing polls.
 import fs from "node:fs";
 import type { Socket } from "bun";
-import { BgtermError, EXIT, notRunningError } from "../errors.ts";
+import { BgtermError, EXIT, errnoCode, notRunningError } from "../errors.ts";
 import { type BackendName, loadBackend, type PtyProcess } from "../pty/backend.ts";
 import { parseSignal } from "../pty/signals.ts";
 import { Channel } from "./channel.ts";
@@ -26,6 +26,14 @@ const LINGER_MS = 5000;
 const UNTIL_WINDOW = 1 << 20;
 // While closing: how often to look for session members that outlived the signal.
 const CLOSE_CHECK_MS = 20;
+
+// exec's failures as shells report them: 127 not found, 126 found but not runnable.
+function spawnErrorExitCode(error: unknown): number {
+  const code = errnoCode(error);
+  if (code === "ENOENT") return EXIT.notFound;
+  if (code === "EACCES" || code === "ENOEXEC" || code === "EISDIR" || code === "EPERM") return EXIT.cannotExecute;
+  return EXIT.internal;
+}
 
 type Conn = Channel<Request, Reply> & { lease?: { reader: string; to: number } };
 
@@ -85,8 +93,13 @@ export class Supervisor {
     try {
       await supervisor.start(spec.backend as BackendName);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const code = error instanceof BgtermError ? error.exitCode : EXIT.internal;
+      const code = error instanceof BgtermError ? error.exitCode : spawnErrorExitCode(error);
+      const message =
+        code === EXIT.cannotExecute && !(error instanceof BgtermError)
+          ? `cannot execute ${spec.command[0]}: ${errnoCode(error) === "ENOEXEC" ? "not a program the system can run" : "permission denied"}`
+          : error instanceof Error
+            ? error.message
+            : String(error);
       fs.writeSync(handshakeFd, `${JSON.stringify({ ok: false, code, message })}\n`);
       fs.closeSync(handshakeFd);
       process.exit(code);

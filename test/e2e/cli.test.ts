@@ -1,0 +1,85 @@
+// The command line itself: flag placement, help and version, usage errors,
+// JSON errors, send's keys and Enter rules, and the binary copied alone.
+import { afterAll, describe, expect, test } from "bun:test";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { BIN, Bg } from "../helpers.ts";
+
+const bg = new Bg();
+afterAll(() => bg.cleanup());
+
+describe("flags", () => {
+  test("--json works after the subcommand and before it", async () => {
+    const id = await bg.start(["cat"]);
+    const after = JSON.parse(await bg.ok(["info", id, "--json"]));
+    const before = JSON.parse(await bg.ok(["--json", "info", id]));
+    expect(before.id).toBe(after.id);
+    await bg.ok(["close", id]);
+  });
+
+  test("--help on every command, --version, and the overview", async () => {
+    for (const name of ["start", "send", "poll", "read", "wait", "close", "kill", "resize", "ls", "info"]) {
+      const help = await bg.run([name, "--help"]);
+      expect(help.code).toBe(0);
+      expect(help.text).toContain("USAGE");
+    }
+    expect((await bg.ok(["--version"])).trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const overview = await bg.ok(["--help"]);
+    expect(overview).toContain("Commands:");
+    expect(overview).not.toContain("_supervise");
+  });
+
+  test("unknown options, surplus arguments and unknown commands are usage errors (exit 2)", async () => {
+    const cases = [["ls", "--nope"], ["info", "1", "2"], ["frobnicate"], ["--nope", "ls"], ["poll"]];
+    for (const args of cases) {
+      const result = await bg.run(args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toStartWith("bgterm: ");
+      expect(result.stderr.trim().split("\n").length).toBe(1);
+    }
+  });
+
+  test("with --json, errors are one JSON object on stderr", async () => {
+    const result = await bg.run(["info", "999", "--json"]);
+    expect(result.code).toBe(3);
+    expect(result.text).toBe("");
+    expect(JSON.parse(result.stderr)).toEqual({ error: { code: 3, message: "no session with id 999" } });
+  });
+});
+
+describe("send", () => {
+  test("TEXT then Enter; --no-enter; bare send is Enter; -k keys in order after TEXT", async () => {
+    // od shows exactly which bytes the program received.
+    const id = await bg.start(["sh", "-c", "stty raw -echo; head -c 17 | od -An -c"]);
+    await bg.ok(["send", id, "ab", "--yield", "0"]);
+    await bg.ok(["send", id, "c", "--no-enter", "--yield", "0"]);
+    await bg.ok(["send", id, "--yield", "0"]);
+    await bg.ok(["send", id, "d", "-k", "Tab", "-k", "C-a", "-k", "Up", "--yield", "0"]);
+    await bg.ok(["send", id, "-k", "M-x", "-k", "F1", "--yield", "0"]);
+    await bg.run(["wait", id, "--timeout", "10000"]);
+    const bytes = (await bg.ok(["read", id])).replace(/\s+/g, " ").trim();
+    expect(bytes).toBe("a b \\r c \\r d \\r \\t 001 033 [ A 033 x 033 O P");
+    await bg.ok(["close", id]);
+  });
+});
+
+describe("the binary alone", () => {
+  test("works when copied to another directory, both backends", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgt-copy-"));
+    const copy = path.join(dir, "bgterm");
+    fs.copyFileSync(BIN, copy);
+    fs.chmodSync(copy, 0o755);
+    for (const backend of ["bun", "bun-pty"]) {
+      const run = (args: string[]) =>
+        Bun.spawnSync([copy, ...args], { env: bg.env(), cwd: dir, stdout: "pipe", stderr: "pipe" });
+      const started = run(["start", "--backend", backend, "python3"]);
+      expect(started.stderr.toString()).toBe("");
+      const id = started.stdout.toString().trim();
+      const sent = run(["send", id, "6*7", "--until", "42"]);
+      expect(sent.stdout.toString()).toContain("42");
+      expect(run(["close", id]).exitCode).toBe(0);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
