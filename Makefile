@@ -6,6 +6,14 @@ BIN := dist/bgterm
 PREFIX ?= /usr/local
 SOURCES := $(shell find src -name '*.ts') package.json
 
+# Registries behind a TLS-inspecting proxy need the machine's CA store; npm and
+# bun both honour NODE_EXTRA_CA_CERTS, so point it at the system bundle unless set.
+SYSTEM_CA := $(wildcard /etc/ssl/certs/ca-certificates.crt)
+ifneq ($(SYSTEM_CA),)
+NODE_EXTRA_CA_CERTS ?= $(SYSTEM_CA)
+export NODE_EXTRA_CA_CERTS
+endif
+
 .PHONY: all build test demo bench lint typecheck clean install deps
 
 all: build
