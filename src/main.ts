@@ -1,7 +1,6 @@
 // Entry point: global flags, the subcommand, and the only try/catch that turns
 // errors into `bgterm: <message>` on stderr and an exit status.
-import { renderUsage } from "citty";
-import { createConsola } from "consola";
+import { writeSync } from "node:fs";
 import pkg from "../package.json" with { type: "json" };
 import { parseArgs } from "./cli/args.ts";
 import { commands, summaries } from "./commands/index.ts";
@@ -9,18 +8,6 @@ import { BgtermError, EXIT, usageError } from "./errors.ts";
 import { outputMode, printLine } from "./output.ts";
 
 const GLOBAL_FLAGS = new Set(["--json", "--plain", "--help", "-h", "--version", "-V"]);
-
-// Errors and warnings: one plain line each, no decorations, always stderr.
-const messages = createConsola({
-  reporters: [
-    {
-      log: (entry) => {
-        const text = entry.args.map(String).join(" ");
-        process.stderr.write(`bgterm: ${entry.type === "warn" ? "warning: " : ""}${text}\n`);
-      },
-    },
-  ],
-});
 
 function rootUsage(): string {
   const width = Math.max(...summaries.map(([name]) => name.length));
@@ -61,6 +48,7 @@ async function run(argv: string[]): Promise<number> {
   outputMode.json = args.json === true;
   outputMode.plain = args.plain === true;
   if (args.help) {
+    const { renderUsage } = await import("citty");
     await printLine(await renderUsage(command.def));
     return EXIT.ok;
   }
@@ -83,13 +71,13 @@ async function main(): Promise<never> {
     code = known ? error.exitCode : EXIT.internal;
     const message = error instanceof Error ? error.message : String(error);
     if (wantsJson(argv) && argv[0] !== "_supervise") {
-      process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
+      writeSync(2, `${JSON.stringify({ error: { code, message } })}\n`);
     } else {
-      messages.error(message);
+      (await import("./messages.ts")).reportError(message);
     }
-    if (!known && process.env.DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    if (!known && process.env.DEBUG) writeSync(2, `${(error as Error).stack}\n`);
   }
   process.exit(code);
 }
 
-await main();
+void main();

@@ -1,14 +1,34 @@
 // The only module that writes to stdout: session bytes (exact, or --plain),
 // JSON documents, and tables (aligned on a TTY, tab-separated when piped).
-import pc from "picocolors";
+// Startup matters here (every CLI call pays it): node:tty and picocolors cost
+// ~9 ms to load, so the TTY check reads /proc and colours load only for a TTY.
+import fs from "node:fs";
 
 // Set once by main.ts from the global flags.
 export const outputMode = { json: false, plain: false };
 
-const stdoutIsTty = process.stdout.isTTY === true;
+// True if fd is a terminal (Linux: its /proc link names a tty device).
+export function isTerminal(fd: number): boolean {
+  try {
+    return /^\/dev\/(pts\/\d+|tty\w*|console)$/.test(fs.readlinkSync(`/proc/self/fd/${fd}`));
+  } catch {
+    return false;
+  }
+}
+
+const stdoutIsTty = isTerminal(1);
+
+type Paint = (text: string) => string;
+const plainPaint: Paint = (text) => text;
 
 // Colour only on a terminal and only if NO_COLOR is unset.
-export const colors = pc.createColors(stdoutIsTty && !process.env.NO_COLOR && process.env.TERM !== "dumb");
+async function palette(): Promise<{ dim: Paint; green: Paint; red: Paint; yellow: Paint }> {
+  if (!stdoutIsTty || process.env.NO_COLOR || process.env.TERM === "dumb") {
+    return { dim: plainPaint, green: plainPaint, red: plainPaint, yellow: plainPaint };
+  }
+  const pc = (await import("picocolors")).default;
+  return pc.createColors(true);
+}
 
 export async function writeBytes(bytes: Uint8Array): Promise<void> {
   if (bytes.length > 0) await Bun.write(Bun.stdout, bytes);
@@ -23,15 +43,25 @@ export async function printJson(value: unknown): Promise<void> {
   await printLine(JSON.stringify(value));
 }
 
-// A TTY gets aligned columns with a dim header; a pipe gets plain TSV without one.
-export async function printTable(headers: string[], rows: string[][]): Promise<void> {
+export type CellStyle = "dim" | "green" | "red" | "yellow" | undefined;
+
+// A TTY gets aligned, coloured columns with a dim header; a pipe gets plain
+// TSV without one. styles[i][j] colours row i, column j.
+export async function printTable(headers: string[], rows: string[][], styles: CellStyle[][] = []): Promise<void> {
   if (!stdoutIsTty) {
     for (const row of rows) await printLine(row.map((cell) => cell.replace(/[\t\n]/g, " ")).join("\t"));
     return;
   }
+  const paint = await palette();
   const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => row[i]!.length)));
-  const format = (cells: string[]) =>
-    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ");
-  await printLine(colors.dim(format(headers)));
-  for (const row of rows) await printLine(format(row));
+  const format = (cells: string[], style: (j: number) => CellStyle) =>
+    cells
+      .map((cell, j) => {
+        const padded = j === cells.length - 1 ? cell : cell.padEnd(widths[j]!);
+        const s = style(j);
+        return s ? paint[s](padded) : padded;
+      })
+      .join("  ");
+  await printLine(format(headers, () => "dim"));
+  for (const [i, row] of rows.entries()) await printLine(format(row, (j) => styles[i]?.[j]));
 }

@@ -1,8 +1,8 @@
 // bgterm ls: one row per session.
-import { consola } from "consola";
 import { command } from "../cli/command.ts";
 import { outputArgs } from "../cli/shared.ts";
-import { colors, outputMode, printJson, printTable } from "../output.ts";
+import { type CellStyle, outputMode, printJson, printTable } from "../output.ts";
+import { warn } from "../messages.ts";
 import { buildRecord, type SessionRecord } from "../session/record.ts";
 import { listSessions } from "../session/registry.ts";
 
@@ -15,7 +15,12 @@ export function formatAge(ms: number | null): string {
   return `${Math.floor(ms / 86_400_000)}d`;
 }
 
-const stateColor = { running: colors.green, exited: colors.dim, lost: colors.red, starting: colors.yellow };
+const stateStyle: Record<SessionRecord["state"], CellStyle> = {
+  running: "green",
+  exited: "dim",
+  lost: "red",
+  starting: "yellow",
+};
 
 export default command({
   meta: { name: "ls", description: "List sessions" },
@@ -27,7 +32,7 @@ export default command({
         records.push(buildRecord(files));
       } catch (error) {
         // One corrupt session must not hide the others.
-        consola.warn(`skipping session ${files.id}: ${(error as Error).message}`);
+        warn(`skipping session ${files.id}: ${(error as Error).message}`);
       }
     }
     if (outputMode.json) return printJson(records);
@@ -36,13 +41,14 @@ export default command({
       records.map((r) => [
         String(r.id),
         r.name ?? "-",
-        stateColor[r.state](r.state),
+        r.state,
         r.pid === null ? "-" : String(r.pid),
         r.exit_code === null ? "-" : String(r.exit_code),
         String(r.unread_bytes),
         formatAge(r.age_ms),
         r.command.join(" "),
       ]),
+      records.map((r) => [undefined, undefined, stateStyle[r.state]]),
     );
   },
 });
