@@ -29,13 +29,14 @@ export async function pollAndPrint(
         await printer.sink.write(chunk, offset);
       },
     });
-  let result: ReadResult;
-  if (channel) result = await pollLive(files, channel, options, printer.sink);
-  else {
-    result = await withSession(files, (live) => pollLive(files, live, options, printer.sink), offline);
-    if (options.until && !result.running) {
-      result.matched = new RegExp(options.until.source, options.until.flags).test(matchText);
-    }
+  const result = await withSession(
+    files,
+    (live) => pollLive(files, live, options, printer.sink),
+    offline,
+    channel,
+  );
+  if (options.until && result.matched === undefined) {
+    result.matched = new RegExp(options.until.source, options.until.flags).test(matchText);
   }
   return printer.finish(files, result);
 }

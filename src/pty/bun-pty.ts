@@ -14,6 +14,7 @@ import libraryPath from "../../node_modules/bun-pty/rust-pty/target/release/libr
 
 const CHILD_EXITED = -2;
 const IDLE_BACKOFF_MS = [0, 1, 1, 2, 4, 8];
+const EXIT_CODE_WAIT_MS = 2000;
 
 let library: ReturnType<typeof openLibrary> | undefined;
 function openLibrary() {
@@ -76,17 +77,26 @@ function spawnBunPty(options: PtySpawnOptions, events: PtyEvents): PtyProcess {
         continue;
       }
       if (n === CHILD_EXITED || n < 0) {
-        const code = lib.bun_pty_get_exit_code(handle);
         closed = true;
-        lib.bun_pty_close(handle);
         events.end();
-        events.exit(code < 0 ? 1 : code, null);
+        void reportExit();
         return;
       }
       break;
     }
     const delay = IDLE_BACKOFF_MS[Math.min(idleRounds++, IDLE_BACKOFF_MS.length - 1)]!;
     setTimeout(pump, delay);
+  };
+  // The library signals the end when either its PTY reader or its wait thread
+  // finishes; the exit code is stored by the latter, possibly a moment later.
+  const reportExit = async () => {
+    let code = lib.bun_pty_get_exit_code(handle);
+    for (let waited = 0; code < 0 && waited < EXIT_CODE_WAIT_MS; waited++) {
+      await Bun.sleep(1);
+      code = lib.bun_pty_get_exit_code(handle);
+    }
+    lib.bun_pty_close(handle);
+    events.exit(code < 0 ? 1 : code, null);
   };
   queueMicrotask(pump);
 
@@ -104,7 +114,6 @@ function spawnBunPty(options: PtySpawnOptions, events: PtyEvents): PtyProcess {
       if (closed) return;
       closed = true;
       lib.bun_pty_close(handle);
-      events.end();
     },
   };
 }

@@ -22,6 +22,15 @@ export interface ReadResult extends Omit<DeliveryDone, "op"> {
   dropped_bytes: number;
 }
 
+// The supervisor went away mid-request (it was exiting). If it had sent no
+// output yet, the request can be answered from the files instead.
+class SupervisorGoneError extends BgtermError {
+  partial = false;
+  constructor(id: number) {
+    super(EXIT.internal, `session ${id}: the supervisor closed the connection`);
+  }
+}
+
 // A connection to a live supervisor, or undefined if none is listening.
 export async function connect(files: SessionFiles): Promise<ClientChannel | undefined> {
   let channel: ClientChannel | undefined;
@@ -53,11 +62,15 @@ export async function withSession<T>(
   files: SessionFiles,
   live: (channel: ClientChannel) => Promise<T>,
   offline: () => T | Promise<T>,
+  // A connection the caller already holds (send polls on the one it wrote to).
+  existing?: ClientChannel,
 ): Promise<T> {
-  const channel = await connect(files);
+  const channel = existing ?? (await connect(files));
   if (channel) {
     try {
       return await live(channel);
+    } catch (error) {
+      if (!(error instanceof SupervisorGoneError) || error.partial) throw error;
     } finally {
       channel.end();
     }
@@ -73,9 +86,7 @@ export async function withSession<T>(
 // The next reply; a vanished supervisor or an error reply becomes a thrown error.
 async function expectReply(files: SessionFiles, channel: ClientChannel): Promise<{ header: Reply; payload: Buffer }> {
   const frame = await channel.next();
-  if (!frame) {
-    throw new BgtermError(EXIT.internal, `session ${files.id}: the supervisor closed the connection`);
-  }
+  if (!frame) throw new SupervisorGoneError(files.id);
   if (frame.header.op === "error") throw new BgtermError(frame.header.code, frame.header.message);
   return frame;
 }
@@ -86,8 +97,13 @@ async function receiveDelivery(
   channel: ClientChannel,
   sink: OutputSink,
 ): Promise<DeliveryDone> {
+  let received = false;
   for (;;) {
-    const { header, payload } = await expectReply(files, channel);
+    const { header, payload } = await expectReply(files, channel).catch((error) => {
+      if (error instanceof SupervisorGoneError) error.partial = received;
+      throw error;
+    });
+    received = true;
     if (header.op === "data") await sink.write(payload, header.offset);
     else if (header.op === "done") return header;
     else throw new BgtermError(EXIT.internal, `unexpected reply '${header.op}' from supervisor`);

@@ -63,6 +63,8 @@ export class Supervisor {
   private childExit?: ExitStatus;
   private finalStatus?: ExitStatus;
   private closing = false;
+  // The launcher has been told the session started.
+  private announced = false;
   private readonly readers = new Map<string, ReaderState>();
   private readonly waiters = new Set<Waiter>();
   private readonly exitWatchers = new Set<Conn>();
@@ -106,6 +108,10 @@ export class Supervisor {
     }
     fs.writeSync(handshakeFd, `${JSON.stringify({ ok: true })}\n`);
     fs.closeSync(handshakeFd);
+    supervisor.announced = true;
+    // A child that exited during start-up could not shut us down before the
+    // launcher heard "ok"; do it now.
+    if (supervisor.finalStatus && !supervisor.closing) supervisor.shutdownWhenIdle();
   }
 
   private async start(backendName: BackendName): Promise<void> {
@@ -204,7 +210,7 @@ export class Supervisor {
       void conn.send({ op: "exited", exit_code: this.finalStatus.exit_code });
     }
     this.exitWatchers.clear();
-    if (!this.closing) this.shutdownWhenIdle();
+    if (!this.closing && this.announced) this.shutdownWhenIdle();
   }
 
   // Exits once every client is done, or after LINGER_MS regardless.
