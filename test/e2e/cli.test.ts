@@ -51,7 +51,8 @@ describe("flags", () => {
 describe("send", () => {
   test("TEXT then Enter; --no-enter; bare send is Enter; -k keys in order after TEXT", async () => {
     // od shows exactly which bytes the program received.
-    const id = await bg.start(["sh", "-c", "stty raw -echo; head -c 17 | od -An -c"]);
+    const id = await bg.start(["sh", "-c", "stty raw -echo; echo ready; head -c 17 | od -An -c"]);
+    await bg.readUntil(id, /ready/);
     await bg.ok(["send", id, "ab", "--yield", "0"]);
     await bg.ok(["send", id, "c", "--no-enter", "--yield", "0"]);
     await bg.ok(["send", id, "--yield", "0"]);

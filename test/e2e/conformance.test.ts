@@ -65,7 +65,8 @@ for (const backend of ["bun", "bun-pty"] as const) {
     });
 
     test("binary input via --stdin arrives exactly", async () => {
-      const id = await bg.start(["sh", "-c", "stty raw -echo; head -c 6 | od -An -tx1; sleep 30"]);
+      const id = await bg.start(["sh", "-c", "stty raw -echo; echo ready; head -c 6 | od -An -tx1; sleep 30"]);
+      await bg.readUntil(id, /ready/);
       const out = await bg.ok(["send", id, "--stdin", "--until", "\\n"], { stdin: new Uint8Array([0xff, 0x00, 0xc3, 0x28, 0x0a, 0x04]) });
       expect(out.replace(/\s+/g, " ").trim()).toBe("ff 00 c3 28 0a 04");
       await bg.ok(["close", id]);
