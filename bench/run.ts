@@ -164,7 +164,8 @@ async function roundTrip(floor: Stats, tmuxSkip?: string): Promise<void> {
 async function wakeUp(floor: Stats): Promise<void> {
   console.error("4. wake-up");
   const script = "import sys,time\nfor line in sys.stdin:\n  time.sleep(0.25)\n  print('W', time.time_ns(), flush=True)";
-  const id = await bg(["start", "python3", "-u", "-c", script]);
+  // Echo off: the trigger's Enter must not wake the poll, only the child's write.
+  const id = await bg(["start", "sh", "-c", `stty -echo; exec python3 -u -c "${script}"`]);
   const latency = await measure(QUICK ? 8 : 20, 2, async () => {
     await bg(["read", id]);
     const poll = Bun.spawn([BIN, "poll", id, "--idle", "0", "--yield", "10000"], { env, stdout: "pipe" });
@@ -199,8 +200,8 @@ async function throughput(): Promise<void> {
       rates[backend]!.push(bytes / MiB / seconds);
     }
     const t0 = performance.now();
-    const s = await run(["script", "-qc", producer, "/dev/null"]);
-    if (s.code !== 0) throw new Error("script -qc failed");
+    const s = Bun.spawn(["script", "-qc", producer, "/dev/null"], { stdout: "ignore", stdin: "ignore" });
+    if ((await s.exited) !== 0) throw new Error("script -qc failed");
     rates.script!.push(bytes / MiB / ((performance.now() - t0) / 1000));
   }
   const scriptRate = stats(rates.script!);

@@ -52,7 +52,7 @@ export default command({
     spec.env.BGTERM_SESSION = String(session.files.id);
     session.files.writeSpec(spec);
     try {
-      await launchSupervisor(session.files, spec.env);
+      await launchSupervisor(session.files, spec.env, spec.backend);
     } catch (error) {
       session.discard();
       throw error;

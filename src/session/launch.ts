@@ -13,16 +13,25 @@ export function selfCommand(): string[] {
   return compiled ? [process.execPath] : [process.execPath, Bun.main];
 }
 
+// The supervisor runs with the session's environment, because the bun-pty
+// library passes its own environment on to the child. With the default backend
+// the child gets an explicit environment, so the supervisor may also switch off
+// Bun's once-a-second GC timer: without it an idle supervisor makes no syscalls.
+function supervisorEnv(env: Record<string, string>, backend: string): Record<string, string> {
+  return backend === "bun" ? { ...env, BUN_GC_TIMER_DISABLE: "1" } : env;
+}
+
 export async function launchSupervisor(
   files: SessionFiles,
   env: Record<string, string>,
+  backend: string,
 ): Promise<void> {
   const logFd = openPrivate(files.log, "a");
   let child: ReturnType<typeof Bun.spawn>;
   try {
     child = Bun.spawn([...selfCommand(), "_supervise", files.stateDir, String(files.id)], {
       cwd: "/",
-      env,
+      env: supervisorEnv(env, backend),
       detached: true,
       stdio: ["ignore", "ignore", logFd, "pipe"],
     });
