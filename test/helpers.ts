@@ -135,9 +135,20 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
   }
 }
 
+function describeProcess(pid: number): string {
+  try {
+    return `${pid} ${fs.readFileSync(`/proc/${pid}/cmdline`, "latin1").replace(/\0/g, " ").trim()}`;
+  } catch {
+    return `${pid} (gone)`;
+  }
+}
+
 export async function expectProcessesGone(): Promise<void> {
   const pids = [...startedPids];
-  await eventually(() => pids.every((pid) => !processAlive(pid)), `processes ${pids.join(",")} to exit`);
   startedPids.clear();
-  expect(pids.filter(processAlive)).toEqual([]);
+  try {
+    await eventually(() => pids.every((pid) => !processAlive(pid)), "every process the tests started to exit");
+  } catch {
+    throw new Error(`still running: ${pids.filter(processAlive).map(describeProcess).join("; ")}`);
+  }
 }

@@ -53,8 +53,12 @@ export function createReadPrinter(): ReadPrinter {
   };
 }
 
-// An --until that never matched: 4 if the program ended, 124 if time ran out.
+// Lost output outranks everything; then an --until that never matched: 4 if
+// the program ended, 124 if time ran out.
 function exitCodeFor(files: SessionFiles, result: ReadResult): number {
+  if (result.storage_error) {
+    throw new BgtermError(EXIT.internal, `session ${files.id} ${result.storage_error}; some output was lost`);
+  }
   if (result.matched !== false) return EXIT.ok;
   if (!result.running) {
     throw new BgtermError(

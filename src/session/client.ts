@@ -171,12 +171,12 @@ export async function readOffline(
   const status = files.readStatus();
   const ring = OutputRing.open(files.output, meta.max_buffer, false);
   try {
-    const position = options.from ?? (options.reader ? files.readCursor(options.reader) : 0);
+    const position = options.from ?? (options.reader ? files.readCursor(options.reader, end) : 0);
     const plan = planDelivery({ ring, position, end, limit: options.limit, final: true });
     for (let at = plan.from; at < plan.to; at += DELIVERY_CHUNK) {
       await sink.write(ring.read(at, Math.min(plan.to, at + DELIVERY_CHUNK)), at);
     }
-    if (options.advance && options.reader && plan.to > files.readCursor(options.reader)) {
+    if (options.advance && options.reader && plan.to > files.readCursor(options.reader, end)) {
       files.writeCursor(options.reader, plan.to);
     }
     return {
@@ -188,6 +188,7 @@ export async function readOffline(
       running: false,
       exit_code: status?.exit_code ?? null,
       truncated: plan.truncated,
+      storage_error: files.readStorageError() ?? undefined,
     };
   } finally {
     ring.close();

@@ -32,6 +32,8 @@ export interface DeliveryDone {
   exit_code: number | null;
   truncated: boolean;
   matched?: boolean;
+  // Set when the supervisor could not store output (disk full): some is lost.
+  storage_error?: string;
 }
 
 export type Reply =

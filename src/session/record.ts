@@ -22,6 +22,8 @@ export interface SessionRecord {
   end_offset: number;
   cursor: number;
   dropped_bytes: number;
+  // Why output could not be stored (e.g. the disk is full), or null.
+  storage_error: string | null;
 }
 
 export function buildRecord(files: SessionFiles): SessionRecord {
@@ -32,7 +34,7 @@ export function buildRecord(files: SessionFiles): SessionRecord {
   const end = files.readEnd();
   const capacity = meta?.max_buffer ?? spec?.max_buffer ?? 1;
   const retainedStart = Math.max(0, end - capacity);
-  const cursor = files.readCursor("default");
+  const cursor = files.readCursor("default", end);
   return {
     id: files.id,
     name: currentName(files.stateDir, files.id, meta?.name ?? spec?.name ?? null),
@@ -52,5 +54,6 @@ export function buildRecord(files: SessionFiles): SessionRecord {
     end_offset: end,
     cursor,
     dropped_bytes: retainedStart,
+    storage_error: files.readStorageError(),
   };
 }

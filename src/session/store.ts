@@ -9,6 +9,7 @@
 //   lock         held (flock) by the live supervisor
 //   sock         the supervisor's control socket
 //   supervisor.log  the supervisor's own diagnostics
+//   storage-error   why output could not be stored (spaces when all is well)
 import fs from "node:fs";
 import path from "node:path";
 import { BgtermError, EXIT } from "../errors.ts";
@@ -55,6 +56,14 @@ export interface ExitStatus {
 }
 
 const OFFSET_WIDTH = 20;
+const STORAGE_ERROR_BYTES = 1024;
+
+// Writes the reason into the reserved storage-error file, in place.
+export function recordStorageError(fd: number, message: string): void {
+  const text = Buffer.alloc(STORAGE_ERROR_BYTES, " ");
+  text.write(message.slice(0, STORAGE_ERROR_BYTES - 1), "utf8");
+  fs.writeSync(fd, text, 0, STORAGE_ERROR_BYTES, 0);
+}
 
 // Fixed-width so that one pwrite at position 0 replaces the value in place.
 export function formatOffset(value: number): string {
@@ -80,6 +89,7 @@ export class SessionFiles {
   get lock() { return path.join(this.dir, "lock"); }
   get socket() { return path.join(this.dir, "sock"); }
   get log() { return path.join(this.dir, "supervisor.log"); }
+  get storageError() { return path.join(this.dir, "storage-error"); }
 
   cursor(reader: string): string {
     return path.join(this.cursors, reader);
@@ -163,8 +173,24 @@ export class SessionFiles {
     return this.readOffsetFile(this.end) ?? 0;
   }
 
-  readCursor(reader: string): number {
-    return this.readOffsetFile(this.cursor(reader)) ?? 0;
+  // A cursor past `end` can only come from a damaged file: refuse to guess.
+  readCursor(reader: string, end = this.readEnd()): number {
+    const cursor = this.readOffsetFile(this.cursor(reader)) ?? 0;
+    if (cursor > end) throw this.corrupt(this.cursor(reader), `cursor ${cursor} is beyond the end of output ${end}`);
+    return cursor;
+  }
+
+  // Reserved at start, so that the reason fits even once the disk is full:
+  // overwriting an allocated block needs no new space.
+  reserveStorageError(): number {
+    const fd = openPrivate(this.storageError, READ_WRITE_CREATE);
+    fs.writeSync(fd, Buffer.alloc(STORAGE_ERROR_BYTES, " "), 0, STORAGE_ERROR_BYTES, 0);
+    return fd;
+  }
+
+  readStorageError(): string | null {
+    const text = readTextIfExists(this.storageError)?.trim();
+    return text ? text : null;
   }
 
   writeCursor(reader: string, value: number): void {

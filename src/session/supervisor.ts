@@ -15,7 +15,7 @@ import { type HeldLock, tryLockExclusive } from "./lock.ts";
 import { readProcStat, sessionMembers, signalSession } from "./procfs.ts";
 import type { Reply, Request, WaitSpec } from "./protocol.ts";
 import { OutputRing } from "./ring.ts";
-import { type ExitStatus, formatOffset, type SessionMeta, SessionFiles } from "./store.ts";
+import { type ExitStatus, formatOffset, recordStorageError, type SessionMeta, SessionFiles } from "./store.ts";
 
 // After the child exits, how long to wait for the PTY's EOF (a background job
 // may hold the terminal open) before recording the final state anyway.
@@ -74,6 +74,7 @@ export class Supervisor {
   private meta!: SessionMeta;
   private server?: ReturnType<typeof Bun.listen>;
   private readonly endFd: number;
+  private readonly storageErrorFd: number;
 
   private constructor(
     private readonly files: SessionFiles,
@@ -82,6 +83,7 @@ export class Supervisor {
   ) {
     this.endFd = openPrivate(files.end, READ_WRITE_CREATE);
     fs.writeSync(this.endFd, formatOffset(0), 0);
+    this.storageErrorFd = files.reserveStorageError();
   }
 
   // Starts the child and the socket; reports success or failure on the handshake fd.
@@ -154,6 +156,8 @@ export class Supervisor {
     // Nothing of the caller's stays: no cwd to pin a mount, no terminal signals.
     process.chdir("/");
     process.on("SIGHUP", () => {});
+    // Past a file-size limit, writes must fail with EFBIG, not kill the supervisor.
+    process.on("SIGXFSZ", () => {});
     process.on("SIGTERM", () => this.beginClose("SIGHUP", 2000));
     process.on("SIGINT", () => this.beginClose("SIGHUP", 2000));
   }
@@ -167,18 +171,34 @@ export class Supervisor {
       this.end += chunk.length;
       fs.writeSync(this.endFd, formatOffset(this.end), 0);
     } catch (error) {
-      // A full disk must not kill the child: keep it running, say so in the log.
-      console.error(`bgterm supervisor: cannot store output: ${(error as Error).message}`);
+      // A full disk must not kill the child: keep it running, and tell clients
+      // (info, and every read) that output is being lost.
+      this.noteStorageError(error);
       return;
     }
     this.lastOutputAt = performance.now();
     for (const waiter of this.waiters) this.evaluate(waiter);
   }
 
+  private noteStorageError(error: unknown): void {
+    const message = `could not store output: ${(error as Error).message}`;
+    if (this.storageError === message) return;
+    this.storageError = message;
+    console.error(`bgterm supervisor: ${message}`);
+    try {
+      recordStorageError(this.storageErrorFd, `${new Date().toISOString()} ${message}`);
+    } catch {
+      // Even the reserved block failed; clients still hear it on every read.
+    }
+    for (const waiter of this.waiters) this.evaluate(waiter);
+  }
+
+  private storageError?: string;
+
   private readerState(reader: string): ReaderState {
     let state = this.readers.get(reader);
     if (!state) {
-      state = { cursor: this.files.readCursor(reader), leased: false };
+      state = { cursor: this.files.readCursor(reader, this.end), leased: false };
       this.readers.set(reader, state);
     }
     return state;
@@ -204,7 +224,13 @@ export class Supervisor {
   private finalize(): void {
     if (this.finalStatus || !this.childExit) return;
     this.finalStatus = this.childExit;
-    this.files.writeStatus(this.finalStatus);
+    try {
+      this.files.writeStatus(this.finalStatus);
+    } catch (error) {
+      // On a full disk the exit status cannot be recorded; the session will
+      // read as lost once the supervisor is gone, but clients waiting now hear it.
+      this.noteStorageError(error);
+    }
     for (const waiter of this.waiters) this.evaluate(waiter);
     for (const conn of this.exitWatchers) {
       void conn.send({ op: "exited", exit_code: this.finalStatus.exit_code });
@@ -495,6 +521,7 @@ export class Supervisor {
       exit_code: this.finalStatus?.exit_code ?? null,
       truncated,
       matched: request.matched,
+      storage_error: this.storageError,
     });
   }
 
@@ -508,7 +535,12 @@ export class Supervisor {
       const cursor = Math.max(state.cursor, Math.min(to ?? lease.to, lease.to));
       if (cursor !== state.cursor) {
         state.cursor = cursor;
-        this.files.writeCursor(lease.reader, cursor);
+        try {
+          this.files.writeCursor(lease.reader, cursor);
+        } catch (error) {
+          // The cursor lives on in memory while the supervisor does.
+          this.noteStorageError(error);
+        }
       }
       this.reply(conn, { op: "ok" });
     }

@@ -94,7 +94,7 @@ describe("start", () => {
     // Options after the command belong to it, so --json goes before.
     const record = JSON.parse(await bg.ok(["start", "--json", "-n", "rec", "cat"]));
     expect(Object.keys(record).sort()).toEqual(
-      ["age_ms", "backend", "command", "cols", "cursor", "cwd", "dropped_bytes", "end_offset", "exit_code", "id", "name", "pid", "rows", "start_offset", "started_at", "state", "supervisor_pid", "unread_bytes"].sort(),
+      ["age_ms", "backend", "command", "cols", "cursor", "cwd", "dropped_bytes", "end_offset", "exit_code", "id", "name", "pid", "rows", "start_offset", "started_at", "state", "storage_error", "supervisor_pid", "unread_bytes"].sort(),
     );
     expect(record).toMatchObject({ name: "rec", state: "running", cols: 80, rows: 24, backend: "bun", exit_code: null });
     await bg.ok(["close", String(record.id)]);
