@@ -152,3 +152,18 @@ export async function expectProcessesGone(): Promise<void> {
     throw new Error(`still running: ${pids.filter(processAlive).map(describeProcess).join("; ")}`);
   }
 }
+
+// A program the tests need: present, or installed from Debian's packages when
+// we are root; otherwise undefined, and the caller skips with a visible reason.
+export function ensureProgram(name: string, aptPackage = name): string | undefined {
+  const found = Bun.which(name);
+  if (found) return found;
+  if (process.getuid?.() !== 0 || !Bun.which("apt-get")) return undefined;
+  const install = () =>
+    Bun.spawnSync(["apt-get", "install", "-y", "-qq", aptPackage], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+  if (!install()) {
+    Bun.spawnSync(["apt-get", "update", "-qq"], { stdout: "ignore", stderr: "ignore" });
+    install();
+  }
+  return Bun.which(name) ?? undefined;
+}

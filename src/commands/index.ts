@@ -13,6 +13,7 @@ export const commands: Record<string, Loader> = {
   kill: () => import("./kill.ts"),
   resize: () => import("./resize.ts"),
   ls: () => import("./ls.ts"),
+  exec: () => import("./exec.ts"),
   info: () => import("./info.ts"),
   _supervise: () => import("./_supervise.ts"),
 };
@@ -24,6 +25,7 @@ export const summaries: [string, string][] = [
   ["poll", "Wait for output (bounded) and print what has not been read yet"],
   ["read", "Print unread output without waiting, or page by absolute offset"],
   ["wait", "Wait for the program to exit and exit with its code"],
+  ["exec", "Run a command in the session's shell; print its output, exit with its status"],
   ["close", "End a session's processes and remove it"],
   ["kill", "Send a signal to the session's foreground process group"],
   ["resize", "Set the terminal size"],

@@ -234,3 +234,14 @@ export async function requestOk(files: SessionFiles, channel: ClientChannel, req
   const { header } = await expectReply(files, channel);
   if (header.op !== "ok") throw new BgtermError(EXIT.internal, `unexpected reply '${header.op}'`);
 }
+
+// Waits like poll but reads from `since` and moves no cursor (readiness, exec).
+export async function watchLive(
+  files: SessionFiles,
+  channel: ClientChannel,
+  options: WaitSpec & { since: number },
+  sink: OutputSink,
+): Promise<ReadResult> {
+  await channel.send({ op: "poll", reader: "default", peek: true, ...options });
+  return toResult(await receiveDelivery(files, channel, sink));
+}

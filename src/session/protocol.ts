@@ -13,7 +13,9 @@ export interface WaitSpec {
 
 export type Request =
   | { op: "input" } // payload: bytes for the terminal
-  | ({ op: "poll"; reader: string; limit?: number } & WaitSpec)
+  // peek: wait the same way, but deliver from `since` and move no cursor
+  // (readiness checks and exec watch output without consuming it).
+  | ({ op: "poll"; reader: string; limit?: number; peek?: boolean } & WaitSpec)
   | { op: "peek"; reader: string; from?: number; limit?: number }
   | { op: "ack"; to: number }
   | { op: "wait_exit" }

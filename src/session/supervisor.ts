@@ -46,6 +46,9 @@ interface Waiter {
   regex?: RegExp;
   matched: boolean;
   scanFrom: number;
+  // Deliver from `since` without a lease: no cursor moves.
+  peek: boolean;
+  since: number;
   text: string;
   decoder: TextDecoder;
   timer?: Timer;
@@ -425,6 +428,8 @@ export class Supervisor {
       regex: request.until ? new RegExp(request.until.source, request.until.flags) : undefined,
       matched: false,
       scanFrom: since,
+      peek: request.peek === true,
+      since,
       text: "",
       decoder: new TextDecoder("utf-8"),
     };
@@ -455,11 +460,13 @@ export class Supervisor {
   // the moment its idle period or its yield would end.
   private evaluate(waiter: Waiter): void {
     const state = this.readerState(waiter.reader);
-    if (state.leased) return; // re-evaluated when the current delivery is acknowledged
+    // Re-evaluated when the current delivery is acknowledged.
+    if (state.leased && !waiter.peek) return;
     if (waiter.regex && !waiter.matched) this.scanForMatch(waiter);
     const now = performance.now();
     const spec = waiter.spec;
-    const newOutput = this.end > Math.max(state.cursor, spec.since ?? 0, this.ring.retainedStart(this.end));
+    const seen = waiter.peek ? waiter.since : Math.max(state.cursor, spec.since ?? 0);
+    const newOutput = this.end > Math.max(seen, this.ring.retainedStart(this.end));
     const condition = waiter.regex ? waiter.matched : newOutput;
     const quietFor = now - this.lastOutputAt;
     const quietEnough = spec.idle_ms === 0 || quietFor >= spec.idle_ms;
@@ -467,7 +474,8 @@ export class Supervisor {
       this.dropWaiter(waiter);
       void this.deliver(waiter.conn, {
         reader: waiter.reader,
-        lease: true,
+        lease: !waiter.peek,
+        from: waiter.peek ? waiter.since : undefined,
         limit: waiter.limit,
         matched: waiter.regex ? waiter.matched : undefined,
       });
