@@ -1,6 +1,7 @@
 // bgterm start: run a program in a new background session and print its id.
 import { usageError } from "../errors.ts";
-import { parseInteger, parseSize } from "../cli/args.ts";
+import path from "node:path";
+import { parseInteger, parseMs, parseRegex, parseSize, type ParsedArgs } from "../cli/args.ts";
 import { command } from "../cli/command.ts";
 import { outputArgs } from "../cli/shared.ts";
 import { outputMode, printJson, printLine } from "../output.ts";
@@ -9,9 +10,25 @@ import { checkWorkingDir, commandArgv, resolveProgram } from "../session/command
 import { launchSupervisor } from "../session/launch.ts";
 import { buildRecord } from "../session/record.ts";
 import { checkName } from "../session/refs.ts";
+import { closeSession } from "../session/close.ts";
+import { type ReadyCheck, waitUntilReady } from "../session/readiness.ts";
 import { allocateSession } from "../session/registry.ts";
+import type { SessionFiles } from "../session/store.ts";
 
 export const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
+const DEFAULT_READY_TIMEOUT_MS = 30_000;
+
+// At most one of --ready, --ready-port, --ready-file.
+function readyCheck(args: ParsedArgs, cwd: string): ReadyCheck | undefined {
+  const given = ["ready", "ready-port", "ready-file"].filter((key) => args[key] !== undefined);
+  if (given.length > 1) throw usageError(`give only one of --${given.join(", --")}`);
+  if (args.ready !== undefined) return { kind: "regex", pattern: parseRegex(args.ready as string, "--ready") };
+  if (args["ready-port"] !== undefined) {
+    return { kind: "port", port: parseInteger(args["ready-port"] as string, "--ready-port", 1, 65535)! };
+  }
+  if (args["ready-file"] !== undefined) return { kind: "file", file: path.resolve(cwd, args["ready-file"] as string) };
+  return undefined;
+}
 
 export default command({
   meta: { name: "start", description: "Start a program in a new background session and print its id" },
@@ -23,6 +40,12 @@ export default command({
     rows: { type: "string", description: "Terminal height (default 24)" },
     "max-buffer": { type: "string", description: "Output retained, e.g. 512K, 16M, 1G (default 16M)" },
     backend: { type: "string", description: "PTY backend: bun (default) or bun-pty; or $BGTERM_BACKEND" },
+    ready: { type: "string", description: "Return once the output matches this regex" },
+    "ready-port": { type: "string", description: "Return once 127.0.0.1 or ::1 accepts connections on this TCP port" },
+    "ready-file": { type: "string", description: "Return once this file exists (relative to the session's directory)" },
+    "ready-timeout": { type: "string", description: `How long to wait for readiness (default ${DEFAULT_READY_TIMEOUT_MS} ms; exit 124)` },
+    reuse: { type: "boolean", description: "With --name: if a live session has the name, return it instead" },
+    replace: { type: "boolean", description: "With --name: close a live session of that name first" },
     ...outputArgs,
     command: { type: "positional", required: false, description: "Program and arguments (default: $SHELL)" },
   },
@@ -48,16 +71,31 @@ export default command({
         args["max-buffer"] === undefined ? DEFAULT_MAX_BUFFER : parseSize(args["max-buffer"] as string, "--max-buffer"),
       backend: checkBackendName((args.backend as string | undefined) ?? process.env.BGTERM_BACKEND ?? "bun"),
     };
-    const session = allocateSession(spec);
-    spec.env.BGTERM_SESSION = String(session.files.id);
-    session.files.writeSpec(spec);
-    try {
-      await launchSupervisor(session.files, spec.env, spec.backend);
-    } catch (error) {
-      session.discard();
-      throw error;
+    if (args.reuse && args.replace) throw usageError("give --reuse or --replace, not both");
+    if ((args.reuse || args.replace) && spec.name === null) throw usageError("--reuse and --replace need --name");
+    const ready = readyCheck(args, cwd);
+    const readyTimeout = parseMs(args["ready-timeout"] as string | undefined, "--ready-timeout") ?? DEFAULT_READY_TIMEOUT_MS;
+    let files: SessionFiles;
+    let allocation = allocateSession(spec, args.reuse || args.replace ? "return" : "error");
+    if (allocation.kind === "taken" && args.replace) {
+      await closeSession(allocation.files, "SIGHUP", 1000);
+      allocation = allocateSession(spec);
     }
-    if (outputMode.json) await printJson(buildRecord(session.files));
-    else await printLine(String(session.files.id));
+    if (allocation.kind === "taken") {
+      files = allocation.files;
+    } else {
+      files = allocation.files;
+      spec.env.BGTERM_SESSION = String(files.id);
+      files.writeSpec(spec);
+      try {
+        await launchSupervisor(files, spec.env, spec.backend);
+      } catch (error) {
+        allocation.discard();
+        throw error;
+      }
+    }
+    if (ready) await waitUntilReady(files, ready, readyTimeout);
+    if (outputMode.json) await printJson(buildRecord(files));
+    else await printLine(String(files.id));
   },
 });

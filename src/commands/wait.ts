@@ -1,7 +1,9 @@
 // bgterm wait: wait for the program to exit; print and exit with its code.
+// With --any and several sessions, the first to exit wins.
+import { timeoutError, usageError } from "../errors.ts";
 import { parseMs } from "../cli/args.ts";
 import { command } from "../cli/command.ts";
-import { outputArgs, sessionArg } from "../cli/shared.ts";
+import { outputArgs } from "../cli/shared.ts";
 import { outputMode, printJson, printLine } from "../output.ts";
 import { waitForExit } from "../session/client.ts";
 import { resolveSession } from "../session/registry.ts";
@@ -9,15 +11,45 @@ import { resolveSession } from "../session/registry.ts";
 export default command({
   meta: { name: "wait", description: "Wait for the program to exit; exit with its code (128+n for signal n)" },
   args: {
-    ...sessionArg,
+    sessions: { type: "positional", description: "Session id or name (several with --any)", required: true },
+    any: { type: "boolean", description: "Return as soon as any of the sessions exits; print its id and code" },
     timeout: { type: "string", description: "Give up after MS milliseconds (exit 124)" },
     ...outputArgs,
   },
+  parsing: { variadic: "sessions" },
   async run(args) {
-    const files = resolveSession(args.session as string);
-    const exitCode = await waitForExit(files, parseMs(args.timeout as string | undefined, "--timeout"));
-    if (outputMode.json) await printJson({ id: files.id, exit_code: exitCode });
-    else await printLine(String(exitCode));
-    return exitCode;
+    const refs = args.sessions as string[];
+    if (refs.length === 0) throw usageError("missing argument SESSION (see --help)");
+    if (refs.length > 1 && !args.any) throw usageError("waiting on several sessions needs --any");
+    const targets = refs.map(resolveSession);
+    const timeoutMs = parseMs(args.timeout as string | undefined, "--timeout");
+    // Each wait is event driven (the supervisor answers when its child exits).
+    const first = Promise.any(targets.map(async (files) => ({ files, code: await waitForExit(files, undefined) })));
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : new Promise<never>((_, reject) =>
+            setTimeout(
+              () =>
+                reject(
+                  timeoutError(
+                    targets.length === 1
+                      ? `session ${targets[0]!.id} still running after ${timeoutMs} ms`
+                      : `none of the sessions exited within ${timeoutMs} ms`,
+                  ),
+                ),
+              timeoutMs,
+            ),
+          );
+    let winner: { files: (typeof targets)[number]; code: number };
+    try {
+      winner = await (timer ? Promise.race([first, timer]) : first);
+    } catch (error) {
+      // Every wait failed (e.g. all sessions lost): report the first reason.
+      throw error instanceof AggregateError ? error.errors[0] : error;
+    }
+    if (outputMode.json) await printJson({ id: winner.files.id, exit_code: winner.code });
+    else await printLine(args.any ? `${winner.files.id} ${winner.code}` : String(winner.code));
+    return winner.code;
   },
 });

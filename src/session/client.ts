@@ -239,9 +239,10 @@ export async function requestOk(files: SessionFiles, channel: ClientChannel, req
 export async function watchLive(
   files: SessionFiles,
   channel: ClientChannel,
-  options: WaitSpec & { since: number },
+  options: WaitSpec & { reader?: string },
   sink: OutputSink,
 ): Promise<ReadResult> {
+  // Without `since`, the watch starts at the reader's cursor.
   await channel.send({ op: "poll", reader: "default", peek: true, ...options });
   return toResult(await receiveDelivery(files, channel, sink));
 }

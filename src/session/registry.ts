@@ -40,23 +40,36 @@ export function currentName(stateDir: string, id: number, name: string | null): 
 }
 
 export interface NewSession {
+  kind: "new";
   files: SessionFiles;
   // Undo everything allocate() did (used when the start fails).
   discard(): void;
 }
 
+// A live session already holds the name (returned for --reuse and --replace).
+export interface NameTaken {
+  kind: "taken";
+  files: SessionFiles;
+}
+
+// What to do when the name belongs to a live session: refuse, or hand it back.
+export type NameClash = "error" | "return";
+
 // Allocates the next id (never reused while the state dir lives), claims the
 // name, and writes the spec, all under the state-wide lock.
-export function allocateSession(spec: SessionSpec): NewSession {
+export function allocateSession(spec: SessionSpec, clash: NameClash = "error"): NewSession | NameTaken {
   const stateDir = ensureStateDir();
-  return withLock(stateLockFile(stateDir), () => {
+  return withLock(stateLockFile(stateDir), (): NewSession | NameTaken => {
     if (spec.name !== null) {
       const owner = nameOwner(stateDir, spec.name);
       if (owner !== undefined) {
-        const state = sessionState(new SessionFiles(stateDir, owner));
-        const exists = new SessionFiles(stateDir, owner).exists();
-        if (exists && (state === "running" || state === "starting")) {
-          throw usageError(`the name '${spec.name}' is already used by running session ${owner}`);
+        const holder = new SessionFiles(stateDir, owner);
+        const state = sessionState(holder);
+        if (holder.exists() && (state === "running" || state === "starting")) {
+          if (clash === "return") return { kind: "taken", files: holder };
+          throw usageError(
+            `the name '${spec.name}' is already used by running session ${owner} (use --reuse or --replace)`,
+          );
         }
       }
     }
@@ -71,6 +84,7 @@ export function allocateSession(spec: SessionSpec): NewSession {
     files.writeSpec(spec);
     if (spec.name !== null) writeFileAtomic(nameFile(stateDir, spec.name), `${id}\n`);
     return {
+      kind: "new",
       files,
       discard: () => {
         files.remove();

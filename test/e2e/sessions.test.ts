@@ -24,7 +24,7 @@ describe("ids and names", () => {
     expect((await bg.json(["info", "web.api_1"])).id).toBe(Number(id));
     const clash = await bg.run(["start", "--name", "web.api_1", "cat"]);
     expect(clash.code).toBe(2);
-    expect(clash.stderr).toBe(`bgterm: the name 'web.api_1' is already used by running session ${id}\n`);
+    expect(clash.stderr).toBe(`bgterm: the name 'web.api_1' is already used by running session ${id} (use --reuse or --replace)\n`);
     const ended = await bg.start(["-n", "job", "true"]);
     await bg.ok(["wait", ended]);
     const second = await bg.start(["-n", "job", "cat"]);
