@@ -36,6 +36,10 @@ async function run(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const name = argv[at];
+  if (name === undefined && globals.length === 0) {
+    await (await import("./cli/overview.ts")).printOverview(pkg.version);
+    return EXIT.ok;
+  }
   if (name === undefined || name === "help") {
     await printLine(rootUsage());
     return EXIT.ok;

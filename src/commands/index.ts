@@ -14,6 +14,8 @@ export const commands: Record<string, Loader> = {
   resize: () => import("./resize.ts"),
   ls: () => import("./ls.ts"),
   exec: () => import("./exec.ts"),
+  export: () => import("./export.ts"),
+  completions: () => import("./completions.ts"),
   info: () => import("./info.ts"),
   _supervise: () => import("./_supervise.ts"),
 };
@@ -30,5 +32,7 @@ export const summaries: [string, string][] = [
   ["kill", "Send a signal to the session's foreground process group"],
   ["resize", "Set the terminal size"],
   ["ls", "List sessions"],
+  ["export", "Write a session as asciicast v2 or a plain transcript"],
+  ["completions", "Print a completion script for bash, zsh or fish"],
   ["info", "Show everything about one session"],
 ];

@@ -10,6 +10,7 @@
 //   sock         the supervisor's control socket
 //   supervisor.log  the supervisor's own diagnostics
 //   storage-error   why output could not be stored (spaces when all is well)
+//   events          timing record for export: {"t","o"} output marks, {"t","i"} input
 import fs from "node:fs";
 import path from "node:path";
 import { BgtermError, EXIT } from "../errors.ts";
@@ -90,6 +91,7 @@ export class SessionFiles {
   get socket() { return path.join(this.dir, "sock"); }
   get log() { return path.join(this.dir, "supervisor.log"); }
   get storageError() { return path.join(this.dir, "storage-error"); }
+  get events() { return path.join(this.dir, "events"); }
 
   cursor(reader: string): string {
     return path.join(this.cursors, reader);

@@ -14,6 +14,7 @@ import { openPrivate, READ_WRITE_CREATE } from "./fsutil.ts";
 import { type HeldLock, tryLockExclusive } from "./lock.ts";
 import { readProcStat, sessionMembers, signalSession } from "./procfs.ts";
 import type { Reply, Request, WaitSpec } from "./protocol.ts";
+import { Recorder } from "./recording.ts";
 import { OutputRing } from "./ring.ts";
 import { type ExitStatus, formatOffset, recordStorageError, type SessionMeta, SessionFiles } from "./store.ts";
 
@@ -74,6 +75,7 @@ export class Supervisor {
   private readonly connections = new Set<Conn>();
   private readonly inputQueue: { data: Uint8Array; done: () => void }[] = [];
   private pty!: PtyProcess;
+  private recorder!: Recorder;
   private meta!: SessionMeta;
   private server?: ReturnType<typeof Bun.listen>;
   private readonly endFd: number;
@@ -122,6 +124,8 @@ export class Supervisor {
   private async start(backendName: BackendName): Promise<void> {
     const spec = this.files.readSpec();
     const backend = await loadBackend(backendName);
+    const startedAt = Date.now();
+    this.recorder = new Recorder(this.files.events, startedAt);
     this.pty = backend.spawn(
       { argv: spec.command, cwd: spec.cwd, env: spec.env, cols: spec.cols, rows: spec.rows },
       {
@@ -140,7 +144,7 @@ export class Supervisor {
       rows: spec.rows,
       backend: backend.name,
       max_buffer: spec.max_buffer,
-      started_at: new Date().toISOString(),
+      started_at: new Date(startedAt).toISOString(),
       pid: this.pty.pid,
       supervisor_pid: process.pid,
     };
@@ -173,6 +177,7 @@ export class Supervisor {
       this.ring.write(chunk, this.end);
       this.end += chunk.length;
       fs.writeSync(this.endFd, formatOffset(this.end), 0);
+      this.recorder.output(this.end);
     } catch (error) {
       // A full disk must not kill the child: keep it running, and tell clients
       // (info, and every read) that output is being lost.
@@ -262,6 +267,7 @@ export class Supervisor {
     fs.rmSync(this.files.socket, { force: true });
     this.pty.close();
     fs.closeSync(this.endFd);
+    this.recorder.close();
     this.ring.close();
     this.lock.release();
     process.exit(0);
@@ -367,6 +373,7 @@ export class Supervisor {
   private onInput(conn: Conn, data: Buffer): void {
     this.requireRunning();
     const endBefore = this.end;
+    if (data.length > 0) this.recorder.input(data);
     this.inputQueue.push({ data, done: () => this.reply(conn, { op: "ok", end: endBefore }) });
     if (this.inputQueue.length === 1) this.pumpInput();
   }

@@ -1,0 +1,69 @@
+// bgterm export: the session as an asciicast v2 recording or a plain transcript.
+import { usageError } from "../errors.ts";
+import { command } from "../cli/command.ts";
+import { outputArgs, sessionArg } from "../cli/shared.ts";
+import { printLine, writeBytes } from "../output.ts";
+import { readEvents } from "../session/recording.ts";
+import { resolveSession } from "../session/registry.ts";
+import { OutputRing } from "../session/ring.ts";
+import { PlainFilter } from "../text/plain.ts";
+
+export default command({
+  meta: { name: "export", description: "Write the retained output as asciicast v2 (--format cast) or plain text (txt)" },
+  args: {
+    ...sessionArg,
+    format: { type: "string", description: "cast (asciicast v2, for asciinema play) or txt (default cast)" },
+    ...outputArgs,
+  },
+  async run(args) {
+    const format = (args.format as string | undefined) ?? "cast";
+    if (format !== "cast" && format !== "txt") throw usageError(`unknown format '${format}' (choose cast or txt)`);
+    const files = resolveSession(args.session as string);
+    const meta = files.readMeta();
+    if (!meta) throw usageError(`session ${files.id} has not started yet`);
+    const spec = files.readSpec();
+    const end = files.readEnd();
+    const ring = OutputRing.open(files.output, meta.max_buffer, false);
+    const start = ring.retainedStart(end);
+    try {
+      if (format === "txt") {
+        const plain = new PlainFilter();
+        for (let at = start; at < end; at += 1 << 20) await writeBytes(plain.push(ring.read(at, Math.min(end, at + (1 << 20)))));
+        return void (await writeBytes(plain.flush()));
+      }
+      await printLine(
+        JSON.stringify({
+          version: 2,
+          width: meta.cols,
+          height: meta.rows,
+          timestamp: Math.floor(Date.parse(meta.started_at) / 1000),
+          command: meta.command.join(" "),
+          env: { TERM: spec.env.TERM ?? "xterm-256color", SHELL: spec.env.SHELL ?? "/bin/sh" },
+        }),
+      );
+      // Output between consecutive marks becomes one event at the later mark's
+      // time; a streaming decoder keeps characters whole across events.
+      const decoder = new TextDecoder("utf-8");
+      let at = start;
+      let lastTime = 0;
+      const emit = async (time: number, kind: "o" | "i", text: string) => {
+        lastTime = Math.max(lastTime, time);
+        if (text) await printLine(JSON.stringify([Number((lastTime / 1000).toFixed(6)), kind, text]));
+      };
+      for (const event of readEvents(files.events)) {
+        if ("i" in event) {
+          await emit(event.t, "i", Buffer.from(event.i, "latin1").toString("utf8"));
+          continue;
+        }
+        const to = Math.min(event.o, end);
+        if (to <= at) continue;
+        await emit(event.t, "o", decoder.decode(ring.read(at, to), { stream: true }));
+        at = to;
+      }
+      // Output not yet marked (the session is still writing) gets the last time.
+      await emit(lastTime, "o", (at < end ? decoder.decode(ring.read(at, end), { stream: true }) : "") + decoder.decode());
+    } finally {
+      ring.close();
+    }
+  },
+});
