@@ -3,9 +3,9 @@ import { usageError } from "../errors.ts";
 import { command } from "../cli/command.ts";
 import { connectRunning, pollAndPrint } from "../cli/read-session.ts";
 import { outputArgs, pollOptions, readerArgs, sessionArg, waitArgs } from "../cli/shared.ts";
-import { sendInput } from "../session/client.ts";
+import { sendInput, terminalModes } from "../session/client.ts";
 import { resolveSession } from "../session/registry.ts";
-import { encodeKey } from "../text/keys.ts";
+import { bracketPaste, encodeKey, isCursorKey } from "../text/keys.ts";
 
 export default command({
   meta: { name: "send", description: "Send text (then Enter) and keys, then wait and print output like poll" },
@@ -15,6 +15,10 @@ export default command({
     key: { type: "string", alias: "k", description: "Send a named key after TEXT: Enter, Tab, Up, C-c, M-x, F1... (repeatable)" },
     enter: { type: "boolean", default: true, description: "Use --no-enter to send TEXT without Enter" },
     stdin: { type: "boolean", description: "Send standard input's raw bytes (no Enter added)" },
+    paste: {
+      type: "boolean",
+      description: "Wrap multi-line --stdin in bracketed paste (default: when the program enabled it; --no-paste never)",
+    },
     ...waitArgs,
     ...readerArgs,
     ...outputArgs,
@@ -23,15 +27,23 @@ export default command({
   async run(args) {
     const files = resolveSession(args.session as string);
     const text = args.text as string | undefined;
-    const keys = (args.key as string[]).map(encodeKey).join("");
+    const keyNames = args.key as string[];
+    for (const name of keyNames) encodeKey(name); // unknown keys fail before anything is sent
     if (args.stdin && text !== undefined) throw usageError("give TEXT or --stdin, not both");
     const options = pollOptions(args);
+    const channel = await connectRunning(files);
+    const stdin = args.stdin ? await Bun.stdin.bytes() : undefined;
+    // Cursor keys and pastes are encoded the way the program asked for them.
+    const needModes = keyNames.some(isCursorKey) || (stdin !== undefined && args.paste === undefined && stdin.includes(10));
+    const modes = needModes ? await terminalModes(files, channel) : { applicationCursor: false, bracketedPaste: false };
+    const keys = keyNames.map((name) => encodeKey(name, modes)).join("");
     const parts: Uint8Array[] = [];
-    if (args.stdin) parts.push(await Bun.stdin.bytes());
-    else if (text !== undefined) parts.push(Buffer.from(args.enter ? `${text}\r` : text));
+    if (stdin !== undefined) {
+      const paste = args.paste ?? (modes.bracketedPaste && stdin.includes(10));
+      parts.push(paste ? bracketPaste(stdin) : stdin);
+    } else if (text !== undefined) parts.push(Buffer.from(args.enter ? `${text}\r` : text));
     else if (keys === "" && args.enter) parts.push(Buffer.from("\r"));
     parts.push(Buffer.from(keys));
-    const channel = await connectRunning(files);
     const since = await sendInput(files, channel, Buffer.concat(parts));
     return pollAndPrint(files, channel, { ...options, since });
   },

@@ -246,3 +246,14 @@ export async function watchLive(
   await channel.send({ op: "poll", reader: "default", peek: true, ...options });
   return toResult(await receiveDelivery(files, channel, sink));
 }
+
+// The terminal modes the program has set (from the supervisor's emulator).
+export async function terminalModes(
+  files: SessionFiles,
+  channel: ClientChannel,
+): Promise<{ applicationCursor: boolean; bracketedPaste: boolean }> {
+  await channel.send({ op: "modes" });
+  const { header } = await expectReply(files, channel);
+  if (header.op !== "modes") throw new BgtermError(EXIT.internal, "unexpected reply to a modes request");
+  return { applicationCursor: header.application_cursor, bracketedPaste: header.bracketed_paste };
+}

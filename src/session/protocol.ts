@@ -21,7 +21,9 @@ export type Request =
   | { op: "wait_exit" }
   | { op: "resize"; cols: number; rows: number }
   | { op: "signal"; signal: string }
-  | { op: "close"; signal: string; grace_ms: number };
+  | { op: "close"; signal: string; grace_ms: number }
+  | { op: "screen"; scrollback?: number; ansi?: boolean }
+  | { op: "modes" };
 
 // Summary of one delivery of output (sent after its data frames).
 export interface DeliveryDone {
@@ -43,6 +45,8 @@ export type Reply =
   | { op: "data"; offset: number } // payload: output bytes starting at offset
   | DeliveryDone
   | { op: "exited"; exit_code: number }
+  | { op: "screen"; screen: import("./screen.ts").ScreenSnapshot }
+  | { op: "modes"; application_cursor: boolean; bracketed_paste: boolean }
   | { op: "error"; code: number; message: string };
 
 const HEAD = 8;

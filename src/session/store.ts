@@ -3,7 +3,8 @@
 //   meta.json    the session record fixed at start (rewritten on resize)
 //   spec.json    what `start` asked the supervisor to run
 //   output       the retained output, a ring of max_buffer bytes (offset % max_buffer)
-//   end          the absolute end offset of the output stream (decimal)
+//   end          the absolute end offset of the output stream, then the number
+//                of newlines in the whole stream (two decimal lines)
 //   status.json  the child's exit status, written once it has exited
 //   cursors/R    reader R's unread cursor (decimal absolute offset)
 //   lock         held (flock) by the live supervisor
@@ -163,16 +164,27 @@ export class SessionFiles {
     writeFileAtomic(this.status, `${JSON.stringify(status)}\n`);
   }
 
+  // The first line of the file as an offset (the end file has a second line).
   private readOffsetFile(file: string): number | undefined {
+    return this.readOffsets(file)?.[0];
+  }
+
+  private readOffsets(file: string): number[] | undefined {
     const text = readTextIfExists(file);
     if (text === undefined) return undefined;
-    const trimmed = text.trim();
-    if (!/^\d{1,16}$/.test(trimmed)) throw this.corrupt(file, "not an offset");
-    return Number(trimmed);
+    const values = text.trim().split("\n").map((line) => line.trim());
+    if (!values.every((value) => /^\d{1,16}$/.test(value))) throw this.corrupt(file, "not an offset");
+    return values.map(Number);
   }
 
   readEnd(): number {
     return this.readOffsetFile(this.end) ?? 0;
+  }
+
+  // The end offset and how many newlines the whole stream holds up to it.
+  readEndAndLines(): { end: number; lines: number } {
+    const [end = 0, lines = 0] = this.readOffsets(this.end) ?? [];
+    return { end, lines };
   }
 
   // A cursor past `end` can only come from a damaged file: refuse to guess.

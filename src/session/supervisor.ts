@@ -15,6 +15,7 @@ import { type HeldLock, tryLockExclusive } from "./lock.ts";
 import { readProcStat, sessionMembers, signalSession } from "./procfs.ts";
 import type { Reply, Request, WaitSpec } from "./protocol.ts";
 import { Recorder } from "./recording.ts";
+import { ScreenModel } from "./screen.ts";
 import { OutputRing } from "./ring.ts";
 import { type ExitStatus, formatOffset, recordStorageError, type SessionMeta, SessionFiles } from "./store.ts";
 
@@ -25,6 +26,8 @@ const EOF_GRACE_MS = 200;
 const LINGER_MS = 5000;
 // How much recent text an --until pattern is matched against.
 const UNTIL_WINDOW = 1 << 20;
+// Quiet time after which the screen emulator (if any) catches up.
+const SCREEN_IDLE_FEED_MS = 50;
 // While closing: how often to look for session members that outlived the signal.
 const CLOSE_CHECK_MS = 20;
 
@@ -34,6 +37,13 @@ function spawnErrorExitCode(error: unknown): number {
   if (code === "ENOENT") return EXIT.notFound;
   if (code === "EACCES" || code === "ENOEXEC" || code === "EISDIR" || code === "EPERM") return EXIT.cannotExecute;
   return EXIT.internal;
+}
+
+function countNewlines(chunk: Uint8Array): number {
+  const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  let count = 0;
+  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) count++;
+  return count;
 }
 
 type Conn = Channel<Request, Reply> & { lease?: { reader: string; to: number } };
@@ -62,6 +72,8 @@ interface ReaderState {
 
 export class Supervisor {
   private end = 0;
+  // Newlines in the whole stream, so line numbers stay absolute after drops.
+  private lineCount = 0;
   private lastOutputAt = 0;
   private eof = false;
   private childExit?: ExitStatus;
@@ -76,6 +88,8 @@ export class Supervisor {
   private readonly inputQueue: { data: Uint8Array; done: () => void }[] = [];
   private pty!: PtyProcess;
   private recorder!: Recorder;
+  private screen!: ScreenModel;
+  private idleFeed?: Timer;
   private meta!: SessionMeta;
   private server?: ReturnType<typeof Bun.listen>;
   private readonly endFd: number;
@@ -87,7 +101,7 @@ export class Supervisor {
     private readonly lock: HeldLock,
   ) {
     this.endFd = openPrivate(files.end, READ_WRITE_CREATE);
-    fs.writeSync(this.endFd, formatOffset(0), 0);
+    fs.writeSync(this.endFd, formatOffset(0) + formatOffset(0), 0);
     this.storageErrorFd = files.reserveStorageError();
   }
 
@@ -126,6 +140,7 @@ export class Supervisor {
     const backend = await loadBackend(backendName);
     const startedAt = Date.now();
     this.recorder = new Recorder(this.files.events, startedAt);
+    this.screen = new ScreenModel(this.ring, spec.cols, spec.rows);
     this.pty = backend.spawn(
       { argv: spec.command, cwd: spec.cwd, env: spec.env, cols: spec.cols, rows: spec.rows },
       {
@@ -176,7 +191,8 @@ export class Supervisor {
     try {
       this.ring.write(chunk, this.end);
       this.end += chunk.length;
-      fs.writeSync(this.endFd, formatOffset(this.end), 0);
+      this.lineCount += countNewlines(chunk);
+      fs.writeSync(this.endFd, formatOffset(this.end) + formatOffset(this.lineCount), 0);
       this.recorder.output(this.end);
     } catch (error) {
       // A full disk must not kill the child: keep it running, and tell clients
@@ -185,7 +201,19 @@ export class Supervisor {
       return;
     }
     this.lastOutputAt = performance.now();
+    this.feedScreen();
     for (const waiter of this.waiters) this.evaluate(waiter);
+  }
+
+  // Keeps the emulator from falling behind retention, and catches it up once
+  // output goes quiet, so a screen request rarely has much left to parse.
+  private feedScreen(): void {
+    const end = () => this.end;
+    if (this.screen.needsFeed(this.end)) void this.screen.catchUp(end);
+    else if (this.screen.created) {
+      clearTimeout(this.idleFeed);
+      this.idleFeed = setTimeout(() => void this.screen.catchUp(end), SCREEN_IDLE_FEED_MS);
+    }
   }
 
   private noteStorageError(error: unknown): void {
@@ -354,6 +382,10 @@ export class Supervisor {
           return this.onResize(conn, request.cols, request.rows);
         case "signal":
           return this.onSignal(conn, request.signal);
+        case "screen":
+          return void this.onScreen(conn, request);
+        case "modes":
+          return void this.onModes(conn);
         case "close":
           return this.beginClose(parseSignal(request.signal), request.grace_ms, () =>
             this.reply(conn, { op: "ok" }),
@@ -396,9 +428,31 @@ export class Supervisor {
     }
   }
 
+  private async onScreen(conn: Conn, request: Extract<Request, { op: "screen" }>): Promise<void> {
+    try {
+      await this.screen.catchUp(() => this.end);
+      this.reply(conn, { op: "screen", screen: this.screen.snapshot(request) });
+    } catch (error) {
+      this.fail(conn, error);
+    }
+  }
+
+  private async onModes(conn: Conn): Promise<void> {
+    try {
+      await this.screen.catchUp(() => this.end);
+      const modes = this.screen.modes();
+      this.reply(conn, { op: "modes", application_cursor: modes.applicationCursor, bracketed_paste: modes.bracketedPaste });
+    } catch (error) {
+      this.fail(conn, error);
+    }
+  }
+
   private onResize(conn: Conn, cols: number, rows: number): void {
     this.requireRunning();
     this.pty.resize(cols, rows);
+    // Output written at the old size is parsed at the old size.
+    if (this.screen.created) void this.screen.catchUp(() => this.end).then(() => this.screen.resize(cols, rows));
+    else this.screen.resize(cols, rows);
     this.meta = { ...this.meta, cols, rows };
     this.files.writeMeta(this.meta);
     this.reply(conn, { op: "ok" });

@@ -1,4 +1,5 @@
-// tmux-style key names for `send -k`, turned into the bytes a terminal sends.
+// tmux-style key names for `send -k`, turned into the bytes a terminal sends,
+// and bracketed paste for multi-line input to programs that ask for it.
 import { usageError } from "../errors.ts";
 
 const NAMED: Record<string, string> = {
@@ -43,8 +44,22 @@ function controlByte(char: string): string | undefined {
   return punct[char];
 }
 
-// "C-c" -> "\x03", "M-x" -> "\x1bx", "Up" -> "\x1b[A"; names are case-insensitive.
-export function encodeKey(name: string): string {
+// Keys whose encoding changes in application cursor mode (DECCKM), as vim and
+// less set it: ESC [ A becomes ESC O A.
+const CURSOR_KEYS = new Set(["up", "down", "right", "left", "home", "end"]);
+
+export function isCursorKey(name: string): boolean {
+  return CURSOR_KEYS.has(name.toLowerCase());
+}
+
+export interface KeyModes {
+  applicationCursor: boolean;
+}
+
+// "C-c" -> "\x03", "M-x" -> "\x1bx", "Up" -> "\x1b[A" (or "\x1bOA" in application
+// cursor mode); names are case-insensitive.
+export function encodeKey(name: string, modes: KeyModes = { applicationCursor: false }): string {
+  if (modes.applicationCursor && isCursorKey(name)) return `\x1bO${NAMED[name.toLowerCase()]!.slice(-1)}`;
   const control = /^C-(.)$/i.exec(name);
   if (control) {
     const byte = controlByte(control[1]!);
@@ -53,11 +68,17 @@ export function encodeKey(name: string): string {
   const meta = /^M-(.+)$/i.exec(name);
   if (meta) {
     const rest = meta[1]!;
-    return `\x1b${[...rest].length === 1 ? rest : encodeKey(rest)}`;
+    return `\x1b${[...rest].length === 1 ? rest : encodeKey(rest, modes)}`;
   }
   const named = NAMED[name.toLowerCase()];
   if (named !== undefined) return named;
   throw usageError(
     `unknown key '${name}' (known: Enter, Tab, Escape, Space, BSpace, Up, Down, Left, Right, Home, End, PageUp, PageDown, Insert, Delete, F1-F12, C-a..C-z, M-<char>)`,
   );
+}
+
+// Wraps a paste the way a terminal does when the program enabled bracketed
+// paste (ESC [ ? 2004 h), so editors and REPLs take it as one paste.
+export function bracketPaste(data: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from("\x1b[200~"), data, Buffer.from("\x1b[201~")]);
 }

@@ -1,0 +1,42 @@
+// bgterm grep: matching transcript lines across sessions.
+import { BgtermError, usageError } from "../errors.ts";
+import { command } from "../cli/command.ts";
+import { outputArgs } from "../cli/shared.ts";
+import { outputMode, printJson, printLine } from "../output.ts";
+import { currentName, listSessions, resolveSession } from "../session/registry.ts";
+import { readTranscript } from "../session/transcript.ts";
+
+export default command({
+  meta: { name: "grep", description: "Find lines across sessions: ID:LINE:text (exit 1 when nothing matches)" },
+  args: {
+    pattern: { type: "positional", required: true, description: "Text to find (a regular expression with --regex)" },
+    sessions: { type: "positional", required: false, description: "Session ids or names (default: all)" },
+    regex: { type: "boolean", description: "PATTERN is a JavaScript regular expression" },
+    "ignore-case": { type: "boolean", alias: "i", description: "Match case-insensitively" },
+    ...outputArgs,
+  },
+  parsing: { variadic: "sessions" },
+  async run(args) {
+    const pattern = args.pattern as string;
+    const flags = args["ignore-case"] ? "i" : "";
+    let regex: RegExp;
+    try {
+      regex = new RegExp(args.regex ? pattern : pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), flags);
+    } catch (error) {
+      throw usageError(`invalid regular expression: ${(error as Error).message}`);
+    }
+    const refs = args.sessions as string[];
+    const targets = refs.length > 0 ? refs.map(resolveSession) : listSessions();
+    const matches: { id: number; name: string | null; line: number; text: string }[] = [];
+    for (const files of targets) {
+      const transcript = readTranscript(files);
+      const name = currentName(files.stateDir, files.id, files.readMeta()?.name ?? null);
+      transcript.lines.forEach((text, i) => {
+        if (regex.test(text)) matches.push({ id: files.id, name, line: transcript.firstLine + i, text });
+      });
+    }
+    if (outputMode.json) await printJson(matches);
+    else for (const m of matches) await printLine(`${m.id}:${m.line}:${m.text}`);
+    if (matches.length === 0) throw new BgtermError(1, "no line matched");
+  },
+});
