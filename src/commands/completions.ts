@@ -8,7 +8,7 @@ import { printLine } from "../output.ts";
 import { commands } from "./index.ts";
 
 // Subcommands whose positional arguments are sessions.
-const TAKES_SESSION = ["send", "poll", "read", "wait", "exec", "export", "screen", "lines", "grep", "close", "kill", "resize", "info"];
+const TAKES_SESSION = ["send", "poll", "read", "wait", "exec", "export", "screen", "attach", "lines", "grep", "close", "kill", "resize", "info"];
 
 async function optionTable(): Promise<Record<string, string[]>> {
   const table: Record<string, string[]> = {};

@@ -23,6 +23,8 @@ export type Request =
   | { op: "signal"; signal: string }
   | { op: "close"; signal: string; grace_ms: number }
   | { op: "screen"; scrollback?: number; ansi?: boolean }
+  // attach: stream output from `from` as data frames until the child exits.
+  | { op: "subscribe"; from: number }
   | { op: "modes" };
 
 // Summary of one delivery of output (sent after its data frames).
@@ -45,7 +47,7 @@ export type Reply =
   | { op: "data"; offset: number } // payload: output bytes starting at offset
   | DeliveryDone
   | { op: "exited"; exit_code: number }
-  | { op: "screen"; screen: import("./screen.ts").ScreenSnapshot }
+  | { op: "screen"; screen: import("./screen.ts").ScreenSnapshot; offset: number }
   | { op: "modes"; application_cursor: boolean; bracketed_paste: boolean }
   | { op: "error"; code: number; message: string };
 

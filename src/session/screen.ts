@@ -1,10 +1,11 @@
 // The session's screen as a terminal would show it: a headless xterm.js fed
-// from the output ring. It is fed lazily, so capture never waits on it: on
-// demand (screen, keys that depend on terminal modes), after output goes quiet,
-// and, before any byte could fall out of retention unseen, once the unfed part
-// reaches half the ring. The emulator itself is created on first need, so a
-// session that is never looked at and stays within half its buffer never pays
-// for it.
+// from the output ring. The emulator is created on the first request (screen,
+// or keys that depend on terminal modes) and replays the retained output; from
+// then on it is fed lazily, so capture never waits on it: on demand, after
+// output goes quiet, and, before any byte could fall out of retention unseen,
+// once the unfed part reaches half the ring. A session never looked at pays
+// nothing. If retention had already dropped output before the first request,
+// the snapshot says so (`approximate`).
 import type { Terminal as XtermTerminal } from "@xterm/headless";
 import type { OutputRing } from "./ring.ts";
 
@@ -85,6 +86,11 @@ export class ScreenModel {
   // True when unfed output is close to falling out of retention.
   needsFeed(end: number): boolean {
     return end - this.fed > this.ring.capacity / 2;
+  }
+
+  // Everything before this offset has been parsed.
+  get fedTo(): number {
+    return this.fed;
   }
 
   get created(): boolean {

@@ -46,7 +46,11 @@ function countNewlines(chunk: Uint8Array): number {
   return count;
 }
 
-type Conn = Channel<Request, Reply> & { lease?: { reader: string; to: number } };
+type Conn = Channel<Request, Reply> & {
+  lease?: { reader: string; to: number };
+  // An attached client: output is streamed to it from `position` on.
+  subscription?: { position: number; pumping: boolean };
+};
 
 interface Waiter {
   conn: Conn;
@@ -84,6 +88,7 @@ export class Supervisor {
   private readonly readers = new Map<string, ReaderState>();
   private readonly waiters = new Set<Waiter>();
   private readonly exitWatchers = new Set<Conn>();
+  private readonly subscribers = new Set<Conn>();
   private readonly connections = new Set<Conn>();
   private readonly inputQueue: { data: Uint8Array; done: () => void }[] = [];
   private pty!: PtyProcess;
@@ -203,14 +208,41 @@ export class Supervisor {
     this.lastOutputAt = performance.now();
     this.feedScreen();
     for (const waiter of this.waiters) this.evaluate(waiter);
+    for (const conn of this.subscribers) void this.pumpSubscriber(conn);
   }
 
-  // Keeps the emulator from falling behind retention, and catches it up once
-  // output goes quiet, so a screen request rarely has much left to parse.
+  // Streams new output to an attached client at the pace it reads; a client
+  // that falls behind retention skips to the oldest retained byte.
+  private async pumpSubscriber(conn: Conn): Promise<void> {
+    const sub = conn.subscription!;
+    if (sub.pumping) return;
+    sub.pumping = true;
+    try {
+      while (!conn.closed && sub.position < this.end) {
+        sub.position = Math.max(sub.position, this.ring.retainedStart(this.end));
+        const to = Math.min(this.end, sub.position + DELIVERY_CHUNK);
+        const bytes = this.ring.read(sub.position, to);
+        const at = sub.position;
+        sub.position = to;
+        await conn.send({ op: "data", offset: at }, bytes);
+      }
+      if (this.finalStatus && !conn.closed) {
+        await conn.send({ op: "exited", exit_code: this.finalStatus.exit_code });
+        this.subscribers.delete(conn);
+      }
+    } finally {
+      sub.pumping = false;
+    }
+  }
+
+  // Once someone has looked at the screen, keeps the emulator from falling
+  // behind retention and catches it up when output goes quiet, so a screen
+  // request rarely has much left to parse. Sessions never looked at pay nothing.
   private feedScreen(): void {
+    if (!this.screen.created) return;
     const end = () => this.end;
     if (this.screen.needsFeed(this.end)) void this.screen.catchUp(end);
-    else if (this.screen.created) {
+    else {
       clearTimeout(this.idleFeed);
       this.idleFeed = setTimeout(() => void this.screen.catchUp(end), SCREEN_IDLE_FEED_MS);
     }
@@ -272,6 +304,7 @@ export class Supervisor {
       void conn.send({ op: "exited", exit_code: this.finalStatus.exit_code });
     }
     this.exitWatchers.clear();
+    for (const conn of this.subscribers) void this.pumpSubscriber(conn);
     if (!this.closing && this.announced) this.shutdownWhenIdle();
   }
 
@@ -341,6 +374,7 @@ export class Supervisor {
     conn.onClose = () => {
       this.connections.delete(conn);
       this.exitWatchers.delete(conn);
+      this.subscribers.delete(conn);
       for (const waiter of this.waiters) {
         if (waiter.conn === conn) this.dropWaiter(waiter);
       }
@@ -386,6 +420,10 @@ export class Supervisor {
           return void this.onScreen(conn, request);
         case "modes":
           return void this.onModes(conn);
+        case "subscribe":
+          conn.subscription = { position: request.from, pumping: false };
+          this.subscribers.add(conn);
+          return void this.pumpSubscriber(conn);
         case "close":
           return this.beginClose(parseSignal(request.signal), request.grace_ms, () =>
             this.reply(conn, { op: "ok" }),
@@ -431,7 +469,7 @@ export class Supervisor {
   private async onScreen(conn: Conn, request: Extract<Request, { op: "screen" }>): Promise<void> {
     try {
       await this.screen.catchUp(() => this.end);
-      this.reply(conn, { op: "screen", screen: this.screen.snapshot(request) });
+      this.reply(conn, { op: "screen", screen: this.screen.snapshot(request), offset: this.screen.fedTo });
     } catch (error) {
       this.fail(conn, error);
     }
