@@ -32,7 +32,7 @@ deps: node_modules/.deps-installed
 
 $(BIN): node_modules/.deps-installed $(SOURCES)
 	@mkdir -p dist
-	$(BUN) build --compile --minify --bytecode src/main.ts --outfile $(BIN)
+	$(BUN) build --compile --minify --bytecode --format=esm --splitting src/main.ts --outfile $(BIN)
 
 build: $(BIN)
 

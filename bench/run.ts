@@ -110,7 +110,7 @@ async function roundTrip(floor: Stats, tmuxSkip?: string): Promise<void> {
 
   const py = await bg(["start", "python3"]);
   await bg(["poll", py, "--until", ">>> $"]);
-  const sendPy = await measure(N, 3, async (i) => (await run([BIN, "send", py, String(i), "--until", ">>> $"])).ms);
+  const sendPy = await measure(N, 3, async (i) => (await run([BIN, "send", py, "--until", ">>> $", "--", String(i)])).ms);
   record({ section: "round trip", metric: "bgterm send on python3 (until prompt)", unit: "ms", value: sendPy, compare: { label: "hello", value: floor } });
   await bg(["close", cat, py]);
 
@@ -215,6 +215,53 @@ async function throughput(): Promise<void> {
       compare: { label: "script -qc", value: scriptRate },
       ...(backend === "bun" ? { target: ">= 90% of script -qc", met: rate.median >= 0.9 * scriptRate.median } : {}),
       note: "no screen emulator runs in the supervisor",
+    });
+  }
+}
+
+// ---- 5b. screen emulator -----------------------------------------------------------
+async function screenCost(): Promise<void> {
+  console.error("5b. screen emulator");
+  const bytes = (QUICK ? 64 : 256) * MiB;
+  const rates: number[] = [];
+  for (let r = 0; r < (QUICK ? 1 : 3); r++) {
+    // Looking at the screen once creates the emulator; from then on it is fed.
+    const id = await bg(["start", "sh", "-c", `stty -echo; read x; stty raw; head -c ${bytes} /dev/zero`]);
+    await bg(["screen", id]);
+    const t0 = performance.now();
+    await bg(["send", id, "", "--yield", "0", "--reader", "trigger"]);
+    await bg(["wait", id, "--timeout", "600000"]);
+    rates.push(bytes / MiB / ((performance.now() - t0) / 1000));
+    await bg(["close", id]);
+  }
+  const withEmulator = stats(rates);
+  const without = rows.find((row) => row.metric.startsWith("capture") && row.metric.endsWith("backend bun"))?.value;
+  record({
+    section: "screen",
+    metric: `capture ${bytes / MiB} MiB with the emulator fed`,
+    unit: "MiB/s",
+    value: withEmulator,
+    ...(without ? { compare: { label: "without emulator", value: without }, target: "within 10%", met: median(withEmulator) >= 0.9 * median(without) } : {}),
+  });
+  // screen after 16 MiB of text: emulator already fed (looked at before), and first look.
+  const text = "import sys\nline = ('x' * 70 + '\\n') * 1024\nfor i in range(234): sys.stdout.write(line)\nsys.stdout.flush()\nprint('END')";
+  for (const lookedBefore of [true, false]) {
+    const samples: number[] = [];
+    for (let r = 0; r < (QUICK ? 2 : 5); r++) {
+      const id = await bg(["start", "sh", "-c", `stty -echo; read x; python3 -c "${text}"; sleep 60`]);
+      if (lookedBefore) await bg(["screen", id]);
+      await bg(["send", id, "", "--yield", "0", "--reader", "trigger"]);
+      await bg(["poll", id, "--until", "END", "--yield", "60000", "--reader", "probe"]);
+      await Bun.sleep(300); // quiet: the idle catch-up runs
+      samples.push((await run([BIN, "screen", id])).ms);
+      await bg(["close", id]);
+    }
+    record({
+      section: "screen",
+      metric: `screen after 16 MiB of text, ${lookedBefore ? "emulator fed along" : "first look (replays 16 MiB)"}`,
+      unit: "ms",
+      value: stats(samples),
+      ...(lookedBefore ? { target: "< 100 ms", met: stats(samples).median < 100 } : {}),
     });
   }
 }
@@ -325,6 +372,7 @@ async function main(): Promise<void> {
   await roundTrip(floor, tmuxSkip);
   await wakeUp(floor);
   await throughput();
+  await screenCost();
   await idleCost();
   await scale();
   await flood();

@@ -3,7 +3,7 @@ import { usageError } from "../errors.ts";
 import { command } from "../cli/command.ts";
 import { connectRunning, pollAndPrint } from "../cli/read-session.ts";
 import { outputArgs, pollOptions, readerArgs, sessionArg, waitArgs } from "../cli/shared.ts";
-import { sendInput, terminalModes } from "../session/client.ts";
+import { pipelineInput, terminalModes } from "../session/client.ts";
 import { resolveSession } from "../session/registry.ts";
 import { bracketPaste, encodeKey, isCursorKey } from "../text/keys.ts";
 
@@ -44,7 +44,7 @@ export default command({
     } else if (text !== undefined) parts.push(Buffer.from(args.enter ? `${text}\r` : text));
     else if (keys === "" && args.enter) parts.push(Buffer.from("\r"));
     parts.push(Buffer.from(keys));
-    const since = await sendInput(files, channel, Buffer.concat(parts));
-    return pollAndPrint(files, channel, { ...options, since });
+    await pipelineInput(files, channel, Buffer.concat(parts));
+    return pollAndPrint(files, channel, { ...options, since_input: true });
   },
 });

@@ -103,6 +103,7 @@ async function receiveDelivery(
       if (error instanceof SupervisorGoneError) error.partial = received;
       throw error;
     });
+    if (header.op === "ok") continue; // the acknowledgement of pipelined input
     received = true;
     if (header.op === "data") await sink.write(payload, header.offset);
     else if (header.op === "done") return header;
@@ -129,6 +130,19 @@ export async function sendInput(files: SessionFiles, channel: ClientChannel, dat
   return endBefore;
 }
 
+// Writes input without waiting for its acknowledgement, so the wait that
+// follows (a poll with since_input) travels in the same round trip. Large
+// input still goes in acknowledged chunks, so neither side buffers it all.
+export async function pipelineInput(files: SessionFiles, channel: ClientChannel, data: Uint8Array): Promise<void> {
+  let at = 0;
+  for (; data.length - at > DELIVERY_CHUNK; at += DELIVERY_CHUNK) {
+    await channel.send({ op: "input" }, data.subarray(at, at + DELIVERY_CHUNK));
+    const { header } = await expectReply(files, channel);
+    if (header.op !== "ok") throw new BgtermError(EXIT.internal, "unexpected reply to input");
+  }
+  await channel.send({ op: "input" }, data.subarray(at));
+}
+
 export interface PollOptions extends WaitSpec {
   reader: string;
   limit?: number;
@@ -143,8 +157,9 @@ export async function pollLive(
 ): Promise<ReadResult> {
   await channel.send({ op: "poll", ...options });
   const done = await receiveDelivery(files, channel, sink);
+  // No need to wait for the answer: the supervisor handles this connection's
+  // frames in order, so the ack is applied before it sees the connection close.
   await channel.send({ op: "ack", to: done.to });
-  await expectReply(files, channel);
   return toResult(done);
 }
 

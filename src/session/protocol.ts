@@ -9,6 +9,9 @@ export interface WaitSpec {
   until?: { source: string; flags: string };
   // --until matches only output from this offset on (the call's start).
   since?: number;
+  // Instead of `since`: the end of output just before this connection's last
+  // input was written (send pipelines its input and its wait).
+  since_input?: boolean;
 }
 
 export type Request =

@@ -9,6 +9,7 @@ import { BgtermError, EXIT, timeoutError } from "../errors.ts";
 import { PlainFilter } from "../text/plain.ts";
 import { connect, watchLive } from "./client.ts";
 import { lockExclusive } from "./lock.ts";
+import { OutputRing } from "./ring.ts";
 import type { SessionFiles } from "./store.ts";
 
 export type ReadyCheck =
@@ -24,22 +25,13 @@ function lastOutput(files: SessionFiles): string {
   const meta = files.readMeta();
   const end = files.readEnd();
   if (!meta || end === 0) return "";
-  const from = Math.max(0, end - Math.min(TAIL_BYTES, meta.max_buffer));
-  const fd = fs.openSync(files.output, "r");
+  const ring = OutputRing.open(files.output, meta.max_buffer, false);
   try {
-    const out: Buffer[] = [];
-    for (let at = from; at < end; ) {
-      const position = at % meta.max_buffer;
-      const size = Math.min(end - at, meta.max_buffer - position);
-      const chunk = Buffer.alloc(size);
-      fs.readSync(fd, chunk, 0, size, position);
-      out.push(chunk);
-      at += size;
-    }
+    const tail = ring.read(Math.max(ring.retainedStart(end), end - TAIL_BYTES), end);
     const plain = new PlainFilter();
-    return Buffer.concat([plain.push(Buffer.concat(out)), plain.flush()]).toString("utf8");
+    return Buffer.concat([plain.push(tail), plain.flush()]).toString("utf8");
   } finally {
-    fs.closeSync(fd);
+    ring.close();
   }
 }
 

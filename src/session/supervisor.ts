@@ -50,6 +50,8 @@ type Conn = Channel<Request, Reply> & {
   lease?: { reader: string; to: number };
   // An attached client: output is streamed to it from `position` on.
   subscription?: { position: number; pumping: boolean };
+  // The output end just before this connection's latest input.
+  lastInputEnd?: number;
 };
 
 interface Waiter {
@@ -443,6 +445,7 @@ export class Supervisor {
   private onInput(conn: Conn, data: Buffer): void {
     this.requireRunning();
     const endBefore = this.end;
+    conn.lastInputEnd ??= endBefore; // a paste in several frames counts from its first
     if (data.length > 0) this.recorder.input(data);
     this.inputQueue.push({ data, done: () => this.reply(conn, { op: "ok", end: endBefore }) });
     if (this.inputQueue.length === 1) this.pumpInput();
@@ -517,11 +520,12 @@ export class Supervisor {
     // poll matches --until against everything this reader has not read yet (so
     // `start; poll --until PROMPT` cannot miss a prompt that came early); send
     // passes `since`, the end of output just before its input was written.
-    const since = request.since ?? state.cursor;
+    const since = request.since_input ? (conn.lastInputEnd ?? this.end) : (request.since ?? state.cursor);
+    conn.lastInputEnd = undefined;
     const waiter: Waiter = {
       conn,
       reader: request.reader,
-      spec: request,
+      spec: request.since_input ? { ...request, since } : request,
       limit: request.limit,
       deadline: performance.now() + request.yield_ms,
       regex: request.until ? new RegExp(request.until.source, request.until.flags) : undefined,
