@@ -26,6 +26,8 @@ const EOF_GRACE_MS = 200;
 const LINGER_MS = 5000;
 // How much recent text an --until pattern is matched against.
 const UNTIL_WINDOW = 1 << 20;
+// A delivery this large is followed by a garbage collection request.
+const COLLECT_AFTER_BYTES = 4 * 1024 * 1024;
 // Quiet time after which the screen emulator (if any) catches up.
 const SCREEN_IDLE_FEED_MS = 50;
 // While closing: how often to look for session members that outlived the signal.
@@ -622,6 +624,9 @@ export class Supervisor {
       await conn.send({ op: "data", offset: at }, this.ring.read(at, next));
       at = next;
     }
+    // A large delivery leaves many buffers behind; with Bun's GC timer off,
+    // ask for a collection now rather than letting them pile up.
+    if (plan.to - plan.from >= COLLECT_AFTER_BYTES) Bun.gc(false);
     await conn.send({
       op: "done",
       from: plan.from,
