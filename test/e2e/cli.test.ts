@@ -53,11 +53,13 @@ describe("send", () => {
     // od shows exactly which bytes the program received.
     const id = await bg.start(["sh", "-c", "stty raw -echo; echo ready; head -c 17 | od -An -c"]);
     await bg.readUntil(id, /ready/);
-    await bg.ok(["send", id, "ab", "--yield", "0"]);
-    await bg.ok(["send", id, "c", "--no-enter", "--yield", "0"]);
-    await bg.ok(["send", id, "--yield", "0"]);
-    await bg.ok(["send", id, "d", "-k", "Tab", "-k", "C-a", "-k", "Up", "--yield", "0"]);
-    await bg.ok(["send", id, "-k", "M-x", "-k", "F1", "--yield", "0"]);
+    // The sends read with their own reader, so od's answer stays unread for `read`.
+    const quiet = ["--yield", "0", "--reader", "sender"];
+    await bg.ok(["send", id, "ab", ...quiet]);
+    await bg.ok(["send", id, "c", "--no-enter", ...quiet]);
+    await bg.ok(["send", id, ...quiet]);
+    await bg.ok(["send", id, "d", "-k", "Tab", "-k", "C-a", "-k", "Up", ...quiet]);
+    await bg.ok(["send", id, "-k", "M-x", "-k", "F1", ...quiet]);
     await bg.run(["wait", id, "--timeout", "10000"]);
     const bytes = (await bg.ok(["read", id])).replace(/\s+/g, " ").trim();
     expect(bytes).toBe("a b \\r c \\r d \\r \\t 001 033 [ A 033 x 033 O P");

@@ -2,6 +2,7 @@
 // code, and changes no session. Other users can neither read nor connect.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { BIN, Bg } from "../helpers.ts";
 
@@ -119,8 +120,16 @@ except PermissionError: print("connect-denied")`;
     const python = fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
     const asNobody = Bun.spawnSync([python, "-c", script], { uid: 65534, gid: 65534, stdout: "pipe", stderr: "pipe" });
     expect(asNobody.stdout.toString().trim().split("\n")).toEqual(["read-denied", "connect-denied"]);
-    // And bgterm itself, run as that user against this state dir, refuses it.
-    const refused = Bun.spawnSync([BIN, "ls"], { uid: 65534, gid: 65534, env: bg.env(), stderr: "pipe" });
+    // And bgterm itself, run as that user against this state dir, refuses it
+    // (from a copy that user may execute: the checkout may sit in a private folder).
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), "bgt-bin-"));
+    fs.chmodSync(shared, 0o755);
+    const copy = path.join(shared, "bgterm");
+    fs.copyFileSync(BIN, copy);
+    fs.chmodSync(copy, 0o755);
+    const refused = Bun.spawnSync([copy, "ls"], { uid: 65534, gid: 65534, env: bg.env(), stderr: "pipe" });
+    fs.rmSync(shared, { recursive: true, force: true });
+    expect(refused.stderr.toString()).toStartWith(`bgterm: refusing state directory ${bg.stateDir}: it is owned by uid 0`);
     expect(refused.exitCode).toBe(1);
   });
 });
