@@ -43,13 +43,18 @@ describe("supervisor death", () => {
     const id = await bg.start(["cat"]);
     const before = await record(id);
     process.kill(before.supervisor_pid, "SIGKILL");
-    await eventually(() => !processAlive(before.supervisor_pid), "the supervisor to die");
+    // The kernel drops the lock once the last of the supervisor's threads is gone.
+    await eventually(async () => (await record(id)).state === "lost", "the session to read as lost");
     // Point the record at a live, unrelated process (this test runner).
     const metaFile = path.join(bg.stateDir, "sessions", id, "meta.json");
-    const meta = JSON.parse(fs.readFileSync(metaFile, "utf8"));
-    fs.writeFileSync(metaFile, JSON.stringify({ ...meta, supervisor_pid: process.pid }));
-    expect((await record(id)).state).toBe("lost");
-    expect((await bg.run(["send", id, "x"])).code).toBe(4);
+    const original = fs.readFileSync(metaFile, "utf8");
+    fs.writeFileSync(metaFile, JSON.stringify({ ...JSON.parse(original), supervisor_pid: process.pid }));
+    try {
+      expect((await record(id)).state).toBe("lost");
+      expect((await bg.run(["send", id, "x"])).code).toBe(4);
+    } finally {
+      fs.writeFileSync(metaFile, original);
+    }
     await bg.ok(["close", id]);
     expect(processAlive(process.pid)).toBe(true);
   });
