@@ -109,9 +109,12 @@ export class Bg {
   // Closes every session of this state dir and asserts nothing is left running.
   async cleanup(): Promise<void> {
     recordPids(this.stateDir);
-    await this.run(["close", "--all", "--grace", "500"]);
-    await expectProcessesGone();
-    fs.rmSync(this.stateDir, { recursive: true, force: true });
+    try {
+      await this.run(["close", "--all", "--grace", "500"]);
+      await expectProcessesGone();
+    } finally {
+      fs.rmSync(this.stateDir, { recursive: true, force: true });
+    }
   }
 }
 
