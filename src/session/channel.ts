@@ -2,7 +2,7 @@
 // the supervisor (per client) and the client. Writes queue while the kernel
 // buffer is full and resume on drain, so a large delivery never piles up in memory.
 import type { Socket } from "bun";
-import { encodeFrame, type Frame, FrameReader } from "./protocol.ts";
+import { encodeFrameHead, type Frame, FrameReader } from "./protocol.ts";
 
 const HIGH_WATER = 1 << 20;
 
@@ -40,17 +40,21 @@ export class Channel<In, Out extends object> {
   }
 
   // Sends one frame; resolves once the queue is below the high-water mark.
+  // The payload must not change afterwards (the socket may still hold it).
   send(header: Out, payload?: Uint8Array): Promise<void> {
     if (this.closed) return Promise.resolve();
-    const frame = encodeFrame(header as never, payload);
-    if (this.unsentBytes === 0) {
-      const written = this.socket.write(frame);
-      if (written < frame.length) this.queue(frame.subarray(Math.max(written, 0)));
-    } else {
-      this.queue(frame);
-    }
+    this.write(encodeFrameHead(header as never, payload?.length ?? 0));
+    if (payload && payload.length > 0) this.write(payload);
     if (this.unsentBytes < HIGH_WATER) return Promise.resolve();
     return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  private write(view: Uint8Array): void {
+    // Bun's socket.write loses a view's byteOffset on some paths (seen as a
+    // corrupted 10 MiB paste): hand it only views that start their buffer.
+    const bytes = view.byteOffset === 0 ? view : Buffer.from(view);
+    const written = this.unsentBytes === 0 ? Math.max(this.socket.write(bytes), 0) : 0;
+    if (written < bytes.length) this.queue(Buffer.from(bytes.subarray(written)));
   }
 
   private queue(bytes: Buffer): void {

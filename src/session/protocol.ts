@@ -56,15 +56,15 @@ export type Reply =
 
 const HEAD = 8;
 
-export function encodeFrame(header: Request | Reply, payload?: Uint8Array): Buffer {
+// The frame's head (lengths and JSON header); the payload follows it unchanged,
+// so large payloads are never copied just to be framed.
+export function encodeFrameHead(header: Request | Reply, payloadLength: number): Buffer {
   const json = Buffer.from(JSON.stringify(header));
-  const body = payload ?? new Uint8Array(0);
-  const frame = Buffer.allocUnsafe(HEAD + json.length + body.length);
-  frame.writeUInt32LE(json.length, 0);
-  frame.writeUInt32LE(body.length, 4);
-  json.copy(frame, HEAD);
-  frame.set(body, HEAD + json.length);
-  return frame;
+  const head = Buffer.allocUnsafe(HEAD + json.length);
+  head.writeUInt32LE(json.length, 0);
+  head.writeUInt32LE(payloadLength, 4);
+  json.copy(head, HEAD);
+  return head;
 }
 
 export interface Frame<T> {
