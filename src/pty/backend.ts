@@ -19,14 +19,16 @@ export interface PtyEvents {
   end(): void;
   // The child was reaped: its exit code, or 128+n for signal n.
   exit(exitCode: number, signal: string | null): void;
-  // The PTY accepted more input after a short write.
+  // Input the backend had buffered has reached the PTY.
   drain(): void;
 }
 
 export interface PtyProcess {
   readonly pid: number;
-  // Bytes accepted now; the rest must be offered again after drain().
-  write(data: Uint8Array): number;
+  // Takes every byte. Returns false when part of it is still buffered by the
+  // backend: the caller should wait for drain() before writing more (flow
+  // control), and must never write any of it again.
+  write(data: Uint8Array): boolean;
   resize(cols: number, rows: number): void;
   // Closes the master side (the kernel hangs up the session's processes).
   close(): void;

@@ -103,9 +103,9 @@ function spawnBunPty(options: PtySpawnOptions, events: PtyEvents): PtyProcess {
   return {
     pid,
     write(data) {
-      if (closed || data.length === 0) return data.length;
+      if (closed || data.length === 0) return true;
       lib.bun_pty_write(handle, ptr(data), data.length);
-      return data.length; // the library queues every byte; it has no short writes
+      return true; // the library copies and queues every byte; it has no short writes
     },
     resize(cols, rows) {
       if (!closed) lib.bun_pty_resize(handle, cols, rows);

@@ -12,7 +12,9 @@ function spawnBunTerminal(options: PtySpawnOptions, events: PtyEvents): PtyProce
       rows: options.rows,
       name: options.env.TERM,
       data: (_terminal, chunk) => events.data(chunk),
-      drain: () => events.drain(),
+      // Bun may call drain from inside write(); deliver it after write returns,
+      // or the supervisor would see a drain for a write it has not finished.
+      drain: () => queueMicrotask(() => events.drain()),
       exit: () => events.end(),
     },
   });
@@ -23,7 +25,9 @@ function spawnBunTerminal(options: PtySpawnOptions, events: PtyEvents): PtyProce
   });
   return {
     pid: child.pid,
-    write: (data) => terminal.write(data),
+    // Bun.Terminal accepts all bytes and buffers what the PTY cannot take yet;
+    // the count it returns is what went out at once (never re-send the rest).
+    write: (data) => terminal.write(data) >= data.length,
     resize: (cols, rows) => terminal.resize(cols, rows),
     close: () => {
       if (!terminal.closed) terminal.close();

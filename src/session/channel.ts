@@ -8,7 +8,7 @@ const HIGH_WATER = 1 << 20;
 
 export class Channel<In, Out extends object> {
   private readonly reader = new FrameReader<In>();
-  private readonly unsent: Buffer[] = [];
+  private readonly unsent: Uint8Array[] = [];
   private unsentBytes = 0;
   private drained: (() => void)[] = [];
   private inbox: Frame<In>[] = [];
@@ -49,15 +49,14 @@ export class Channel<In, Out extends object> {
     return new Promise((resolve) => this.drained.push(resolve));
   }
 
-  private write(view: Uint8Array): void {
-    // Bun's socket.write loses a view's byteOffset on some paths (seen as a
-    // corrupted 10 MiB paste): hand it only views that start their buffer.
-    const bytes = view.byteOffset === 0 ? view : Buffer.from(view);
+  // socket.write takes what the kernel accepts now and no more; the rest waits
+  // in our queue, in order, until the drain event.
+  private write(bytes: Uint8Array): void {
     const written = this.unsentBytes === 0 ? Math.max(this.socket.write(bytes), 0) : 0;
-    if (written < bytes.length) this.queue(Buffer.from(bytes.subarray(written)));
+    if (written < bytes.length) this.queue(bytes.subarray(written));
   }
 
-  private queue(bytes: Buffer): void {
+  private queue(bytes: Uint8Array): void {
     this.unsent.push(bytes);
     this.unsentBytes += bytes.length;
   }

@@ -453,23 +453,26 @@ export class Supervisor {
     if (this.inputQueue.length === 1) this.pumpInput();
   }
 
-  // Writes queued input in order; a short write resumes on the PTY's drain event.
+  // Writes queued input in order. When the backend had to buffer part of a
+  // write, the next one (and this one's acknowledgement, which paces the
+  // client) waits for its drain event, so a huge paste never piles up here.
   private pumpInput(): void {
+    if (this.awaitingDrain) {
+      this.awaitingDrain = false;
+      this.inputQueue.shift()?.done();
+    }
     while (this.inputQueue.length > 0) {
       const head = this.inputQueue[0]!;
-      if (this.childExit) {
-        head.data = new Uint8Array(0);
-      } else if (head.data.length > 0) {
-        const written = this.pty.write(head.data);
-        if (written < head.data.length) {
-          head.data = head.data.subarray(Math.max(written, 0));
-          return;
-        }
+      if (!this.childExit && head.data.length > 0 && !this.pty.write(head.data)) {
+        this.awaitingDrain = true;
+        return;
       }
       this.inputQueue.shift();
       head.done();
     }
   }
+
+  private awaitingDrain = false;
 
   private async onScreen(conn: Conn, request: Extract<Request, { op: "screen" }>): Promise<void> {
     try {
