@@ -4,7 +4,7 @@ import { command } from "../cli/command.ts";
 import { outputArgs } from "../cli/shared.ts";
 import { outputMode, printJson, printLine } from "../output.ts";
 import { currentName, listSessions, resolveSession } from "../session/registry.ts";
-import { readTranscript } from "../session/transcript.ts";
+import { scanTranscript } from "../session/transcript.ts";
 
 export default command({
   meta: { name: "grep", description: "Find lines across sessions: ID:LINE:text (exit 1 when nothing matches)" },
@@ -29,11 +29,14 @@ export default command({
     const targets = refs.length > 0 ? refs.map(resolveSession) : listSessions();
     const matches: { id: number; name: string | null; line: number; text: string }[] = [];
     for (const files of targets) {
-      const transcript = readTranscript(files);
       const name = currentName(files.stateDir, files.id, files.readMeta()?.name ?? null);
-      transcript.lines.forEach((text, i) => {
-        if (regex.test(text)) matches.push({ id: files.id, name, line: transcript.firstLine + i, text });
-      });
+      scanTranscript(
+        files,
+        ({ firstLine, endLine }) => ({ from: firstLine, to: endLine }),
+        (line, text) => {
+          if (regex.test(text)) matches.push({ id: files.id, name, line, text });
+        },
+      );
     }
     if (outputMode.json) await printJson(matches);
     else for (const m of matches) await printLine(`${m.id}:${m.line}:${m.text}`);

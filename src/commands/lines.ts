@@ -5,7 +5,17 @@ import { command } from "../cli/command.ts";
 import { outputArgs, sessionArg } from "../cli/shared.ts";
 import { outputMode, printJson, printLine } from "../output.ts";
 import { resolveSession } from "../session/registry.ts";
-import { readTranscript } from "../session/transcript.ts";
+import { scanTranscript } from "../session/transcript.ts";
+
+// START, START:END or START: (zero-based, END exclusive).
+function parseRange(text: string): { from: number; to?: number } {
+  const match = /^(\d{1,15})(?::(\d{0,15}))?$/.exec(text);
+  if (!match) throw usageError(`range takes START or START:END (line numbers), not '${text}'`);
+  const from = Number(match[1]);
+  const to = match[2] ? Number(match[2]) : undefined;
+  if (to !== undefined && to < from) throw usageError(`range end ${to} is before its start ${from}`);
+  return { from, to };
+}
 
 export default command({
   meta: { name: "lines", description: "Print the transcript as lines (escapes stripped, CR overwrites resolved)" },
@@ -18,31 +28,30 @@ export default command({
   },
   async run(args) {
     const files = resolveSession(args.session as string);
-    const transcript = readTranscript(files);
-    const last = transcript.firstLine + transcript.lines.length;
-    let from = transcript.firstLine;
-    let to = last;
-    if (args.range !== undefined) {
-      const match = /^(\d{1,15})(?::(\d{0,15}))?$/.exec(args.range as string);
-      if (!match) throw usageError(`range takes START or START:END (line numbers), not '${args.range}'`);
-      from = Number(match[1]);
-      to = match[2] === undefined ? last : match[2] === "" ? last : Number(match[2]);
-      if (to < from) throw usageError(`range end ${to} is before its start ${from}`);
-    }
+    const asked = args.range === undefined ? { from: 0 } : parseRange(args.range as string);
     const tail = parseInteger(args.tail as string | undefined, "--tail", 0, Number.MAX_SAFE_INTEGER);
-    if (tail !== undefined) from = Math.max(from, to - tail);
-    const start = Math.max(from, transcript.firstLine);
-    const end = Math.max(start, Math.min(to, last));
-    const lines = transcript.lines.slice(start - transcript.firstLine, end - transcript.firstLine);
+    const lines: string[] = [];
+    let from = 0;
+    let to = 0;
+    const extent = scanTranscript(
+      files,
+      ({ firstLine, endLine }) => {
+        to = Math.min(asked.to ?? endLine, endLine);
+        from = Math.max(asked.from, firstLine, tail === undefined ? 0 : to - tail);
+        to = Math.max(from, to);
+        return { from, to };
+      },
+      (_line, text) => lines.push(text),
+    );
     if (outputMode.json) {
       return printJson({
-        start_line: start,
-        end_line: end,
-        line_count: transcript.lineCount,
-        dropped_lines: transcript.firstLine,
+        start_line: from,
+        end_line: to,
+        line_count: extent.lineCount,
+        dropped_lines: extent.firstLine,
         lines,
       });
     }
-    for (const [i, line] of lines.entries()) await printLine(args.number ? `${start + i}\t${line}` : line);
+    for (const [i, line] of lines.entries()) await printLine(args.number ? `${from + i}\t${line}` : line);
   },
 });

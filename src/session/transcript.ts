@@ -6,14 +6,6 @@ import { PlainFilter } from "../text/plain.ts";
 import { OutputRing } from "./ring.ts";
 import type { SessionFiles } from "./store.ts";
 
-export interface Transcript {
-  // Number of the first line in `lines`.
-  firstLine: number;
-  lines: string[];
-  // Lines in the whole session, dropped ones included.
-  lineCount: number;
-}
-
 // A line as displayed: CR returns to column 0, BS steps back, text overwrites.
 export function resolveOverwrites(raw: string): string {
   if (!raw.includes("\r") && !raw.includes("\b")) return raw;
@@ -27,33 +19,74 @@ export function resolveOverwrites(raw: string): string {
   return Array.from(cells, (cell) => cell ?? " ").join("");
 }
 
-export function readTranscript(files: SessionFiles): Transcript {
+// Where the retained lines sit in the session's numbering.
+export interface TranscriptExtent {
+  // Number of the first retained (whole) line.
+  firstLine: number;
+  // One past the last retained line.
+  endLine: number;
+  // Lines in the whole session, dropped ones included.
+  lineCount: number;
+}
+
+const SCAN_CHUNK = 1 << 20;
+
+// Streams the retained output a chunk at a time: memory stays bounded by the
+// longest line, not by the buffer. `visit` sees each line in range, in order.
+export function scanTranscript(
+  files: SessionFiles,
+  range: (extent: TranscriptExtent) => { from: number; to: number },
+  visit: (line: number, text: string) => void,
+): TranscriptExtent {
   const meta = files.readMeta();
-  if (!meta) return { firstLine: 0, lines: [], lineCount: 0 };
+  if (!meta) return { firstLine: 0, endLine: 0, lineCount: 0 };
   const { end, lines: newlines } = files.readEndAndLines();
   const ring = OutputRing.open(files.output, meta.max_buffer, false);
-  let bytes: Buffer;
-  const start = ring.retainedStart(end);
   try {
-    bytes = ring.read(start, end);
+    let start = ring.retainedStart(end);
+    // Pass 1: newlines in the retained window, and where its first whole line starts.
+    let retainedNewlines = 0;
+    let firstBreak = -1;
+    for (let at = start; at < end; at += SCAN_CHUNK) {
+      const bytes = ring.read(at, Math.min(end, at + SCAN_CHUNK));
+      for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) {
+        if (firstBreak === -1) firstBreak = at + i;
+        retainedNewlines++;
+      }
+    }
+    const lastByte = end > start ? ring.read(end - 1, end)[0] : 10;
+    const unterminated = lastByte !== 10 ? 1 : 0;
+    let firstLine = newlines - retainedNewlines;
+    // Retention cut into the first retained line: leave that fragment out.
+    if (start > 0) {
+      if (firstBreak === -1) start = end;
+      else {
+        start = firstBreak + 1;
+        firstLine += 1;
+      }
+    }
+    const extent = { firstLine, endLine: newlines + unterminated, lineCount: newlines + unterminated };
+    if (start >= end) extent.endLine = firstLine;
+    const { from, to } = range(extent);
+    // Pass 2: decode, strip escapes, split and resolve only what is asked for.
+    const plain = new PlainFilter();
+    const decoder = new TextDecoder("utf-8");
+    let line = firstLine;
+    let partial = "";
+    const emit = (text: string) => {
+      if (line >= from && line < to) visit(line, resolveOverwrites(text));
+      line++;
+    };
+    for (let at = start; at < end && line < to; at += SCAN_CHUNK) {
+      const text = partial + decoder.decode(plain.push(ring.read(at, Math.min(end, at + SCAN_CHUNK))), { stream: true });
+      const parts = text.split("\n");
+      partial = parts.pop()!;
+      for (const part of parts) emit(part);
+    }
+    const rest = partial + decoder.decode(plain.flush());
+    if (rest !== "" && line < to) emit(rest);
+    return extent;
   } finally {
     ring.close();
   }
-  let retainedNewlines = 0;
-  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) retainedNewlines++;
-  let firstLine = newlines - retainedNewlines;
-  // Retention cut into the first retained line: leave that fragment out.
-  if (start > 0) {
-    const cut = bytes.indexOf(10);
-    bytes = cut === -1 ? Buffer.alloc(0) : bytes.subarray(cut + 1);
-    firstLine += cut === -1 ? 0 : 1;
-  }
-  const plain = new PlainFilter();
-  // CRLF becomes LF; a lone CR stays for the overwrite step.
-  const text = Buffer.concat([plain.push(bytes), plain.flush()]).toString("utf8");
-  const parts = text.split("\n");
-  if (parts[parts.length - 1] === "") parts.pop(); // a final newline ends the last line
-  const lines = parts.map(resolveOverwrites);
-  const unterminated = text.length > 0 && !text.endsWith("\n") ? 1 : 0;
-  return { firstLine, lines, lineCount: newlines + unterminated };
 }
