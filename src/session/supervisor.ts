@@ -9,11 +9,13 @@ import { BgtermError, EXIT, errnoCode, notRunningError } from "../errors.ts";
 import { type BackendName, loadBackend, type PtyProcess } from "../pty/backend.ts";
 import { parseSignal } from "../pty/signals.ts";
 import { Channel } from "./channel.ts";
-import { DELIVERY_CHUNK, planDelivery } from "./delivery.ts";
+import type { Conn } from "./connection.ts";
+import { DELIVERY_CHUNK } from "./delivery.ts";
 import { openPrivate, READ_WRITE_CREATE } from "./fsutil.ts";
 import { type HeldLock, tryLockExclusive } from "./lock.ts";
 import { readProcStat, sessionMembers, signalSession } from "./procfs.ts";
-import type { Reply, Request, WaitSpec } from "./protocol.ts";
+import type { Reply, Request } from "./protocol.ts";
+import { ReaderDesk } from "./readers.ts";
 import { Recorder } from "./recording.ts";
 import { ScreenModel } from "./screen.ts";
 import { OutputRing } from "./ring.ts";
@@ -24,10 +26,6 @@ import { type ExitStatus, formatOffset, recordStorageError, type SessionMeta, Se
 const EOF_GRACE_MS = 200;
 // After the final state is recorded, how long clients may take to collect it.
 const LINGER_MS = 5000;
-// How much recent text an --until pattern is matched against.
-const UNTIL_WINDOW = 1 << 20;
-// A delivery this large is followed by a garbage collection request.
-const COLLECT_AFTER_BYTES = 4 * 1024 * 1024;
 // Quiet time after which the screen emulator (if any) catches up.
 const SCREEN_IDLE_FEED_MS = 50;
 // While closing: how often to look for session members that outlived the signal.
@@ -48,35 +46,6 @@ function countNewlines(chunk: Uint8Array): number {
   return count;
 }
 
-type Conn = Channel<Request, Reply> & {
-  lease?: { reader: string; to: number };
-  // An attached client: output is streamed to it from `position` on.
-  subscription?: { position: number; pumping: boolean };
-  // The output end just before this connection's latest input.
-  lastInputEnd?: number;
-};
-
-interface Waiter {
-  conn: Conn;
-  reader: string;
-  spec: WaitSpec;
-  limit?: number;
-  deadline: number;
-  regex?: RegExp;
-  matched: boolean;
-  scanFrom: number;
-  // Deliver from `since` without a lease: no cursor moves.
-  peek: boolean;
-  since: number;
-  text: string;
-  decoder: TextDecoder;
-  timer?: Timer;
-}
-
-interface ReaderState {
-  cursor: number;
-  leased: boolean;
-}
 
 export class Supervisor {
   private end = 0;
@@ -89,8 +58,8 @@ export class Supervisor {
   private closing = false;
   // The launcher has been told the session started.
   private announced = false;
-  private readonly readers = new Map<string, ReaderState>();
-  private readonly waiters = new Set<Waiter>();
+  // Cursors, waiting polls and leased deliveries.
+  private readonly desk: ReaderDesk;
   private readonly exitWatchers = new Set<Conn>();
   private readonly subscribers = new Set<Conn>();
   private readonly connections = new Set<Conn>();
@@ -112,6 +81,16 @@ export class Supervisor {
     this.endFd = openPrivate(files.end, READ_WRITE_CREATE);
     fs.writeSync(this.endFd, formatOffset(0) + formatOffset(0), 0);
     this.storageErrorFd = files.reserveStorageError();
+    this.desk = new ReaderDesk({
+      ring,
+      files,
+      end: () => this.end,
+      lastOutputAt: () => this.lastOutputAt,
+      running: () => this.finalStatus === undefined,
+      exitCode: () => this.finalStatus?.exit_code ?? null,
+      storageError: () => this.storageError,
+      noteStorageError: (error) => this.noteStorageError(error),
+    });
   }
 
   // Starts the child and the socket; reports success or failure on the handshake fd.
@@ -211,7 +190,7 @@ export class Supervisor {
     }
     this.lastOutputAt = performance.now();
     this.feedScreen();
-    for (const waiter of this.waiters) this.evaluate(waiter);
+    this.desk.reevaluate();
     for (const conn of this.subscribers) void this.pumpSubscriber(conn);
   }
 
@@ -262,19 +241,10 @@ export class Supervisor {
     } catch {
       // Even the reserved block failed; clients still hear it on every read.
     }
-    for (const waiter of this.waiters) this.evaluate(waiter);
+    this.desk.reevaluate();
   }
 
   private storageError?: string;
-
-  private readerState(reader: string): ReaderState {
-    let state = this.readers.get(reader);
-    if (!state) {
-      state = { cursor: this.files.readCursor(reader, this.end), leased: false };
-      this.readers.set(reader, state);
-    }
-    return state;
-  }
 
   // ---- child lifecycle ----------------------------------------------------
 
@@ -289,10 +259,6 @@ export class Supervisor {
     else setTimeout(() => this.finalize(), EOF_GRACE_MS);
   }
 
-  private get running(): boolean {
-    return this.finalStatus === undefined;
-  }
-
   private finalize(): void {
     if (this.finalStatus || !this.childExit) return;
     this.finalStatus = this.childExit;
@@ -303,7 +269,7 @@ export class Supervisor {
       // read as lost once the supervisor is gone, but clients waiting now hear it.
       this.noteStorageError(error);
     }
-    for (const waiter of this.waiters) this.evaluate(waiter);
+    this.desk.reevaluate();
     for (const conn of this.exitWatchers) {
       void conn.send({ op: "exited", exit_code: this.finalStatus.exit_code });
     }
@@ -379,10 +345,7 @@ export class Supervisor {
       this.connections.delete(conn);
       this.exitWatchers.delete(conn);
       this.subscribers.delete(conn);
-      for (const waiter of this.waiters) {
-        if (waiter.conn === conn) this.dropWaiter(waiter);
-      }
-      if (conn.lease) this.releaseLease(conn, false);
+      this.desk.connectionClosed(conn);
       this.afterConnectionClosed?.();
     };
   }
@@ -402,16 +365,16 @@ export class Supervisor {
         case "input":
           return this.onInput(conn, payload);
         case "poll":
-          return this.onPoll(conn, request);
+          return this.desk.poll(conn, request);
         case "peek":
-          return void this.deliver(conn, {
+          return void this.desk.deliver(conn, {
             reader: request.reader,
             lease: false,
             from: request.from,
             limit: request.limit,
           });
         case "ack":
-          return this.releaseLease(conn, true, request.to);
+          return this.desk.releaseLease(conn, true, request.to);
         case "wait_exit":
           if (this.finalStatus) this.reply(conn, { op: "exited", exit_code: this.finalStatus.exit_code });
           else this.exitWatchers.add(conn);
@@ -516,155 +479,5 @@ export class Supervisor {
       process.kill(this.meta.pid, signal);
     }
     this.reply(conn, { op: "ok" });
-  }
-
-  // ---- waiting and delivering ------------------------------------------------
-
-  private onPoll(conn: Conn, request: Extract<Request, { op: "poll" }>): void {
-    const state = this.readerState(request.reader);
-    // poll matches --until against everything this reader has not read yet (so
-    // `start; poll --until PROMPT` cannot miss a prompt that came early); send
-    // passes `since`, the end of output just before its input was written.
-    const since = request.since_input ? (conn.lastInputEnd ?? this.end) : (request.since ?? state.cursor);
-    conn.lastInputEnd = undefined;
-    const waiter: Waiter = {
-      conn,
-      reader: request.reader,
-      spec: request.since_input ? { ...request, since } : request,
-      limit: request.limit,
-      deadline: performance.now() + request.yield_ms,
-      regex: request.until ? new RegExp(request.until.source, request.until.flags) : undefined,
-      matched: false,
-      scanFrom: since,
-      peek: request.peek === true,
-      since,
-      text: "",
-      decoder: new TextDecoder("utf-8"),
-    };
-    this.waiters.add(waiter);
-    this.evaluate(waiter);
-  }
-
-  private dropWaiter(waiter: Waiter): void {
-    clearTimeout(waiter.timer);
-    this.waiters.delete(waiter);
-  }
-
-  // Feeds the output that arrived since the last look to an --until pattern.
-  private scanForMatch(waiter: Waiter): void {
-    const start = Math.max(waiter.scanFrom, this.ring.retainedStart(this.end));
-    if (start >= this.end) return;
-    for (let at = start; at < this.end; at += DELIVERY_CHUNK) {
-      const bytes = this.ring.read(at, Math.min(this.end, at + DELIVERY_CHUNK));
-      waiter.text += waiter.decoder.decode(bytes, { stream: true });
-    }
-    waiter.scanFrom = this.end;
-    if (waiter.text.length > UNTIL_WINDOW) waiter.text = waiter.text.slice(-UNTIL_WINDOW);
-    waiter.regex!.lastIndex = 0;
-    waiter.matched = waiter.regex!.test(waiter.text);
-  }
-
-  // Decides whether a waiting poll returns now, and if not, arms a timer for
-  // the moment its idle period or its yield would end.
-  private evaluate(waiter: Waiter): void {
-    const state = this.readerState(waiter.reader);
-    // Re-evaluated when the current delivery is acknowledged.
-    if (state.leased && !waiter.peek) return;
-    if (waiter.regex && !waiter.matched) this.scanForMatch(waiter);
-    const now = performance.now();
-    const spec = waiter.spec;
-    const seen = waiter.peek ? waiter.since : Math.max(state.cursor, spec.since ?? 0);
-    const newOutput = this.end > Math.max(seen, this.ring.retainedStart(this.end));
-    const condition = waiter.regex ? waiter.matched : newOutput;
-    const quietFor = now - this.lastOutputAt;
-    const quietEnough = spec.idle_ms === 0 || quietFor >= spec.idle_ms;
-    if ((condition && quietEnough) || !this.running || now >= waiter.deadline) {
-      this.dropWaiter(waiter);
-      void this.deliver(waiter.conn, {
-        reader: waiter.reader,
-        lease: !waiter.peek,
-        from: waiter.peek ? waiter.since : undefined,
-        limit: waiter.limit,
-        matched: waiter.regex ? waiter.matched : undefined,
-      });
-      return;
-    }
-    clearTimeout(waiter.timer);
-    const wake = condition ? Math.min(spec.idle_ms - quietFor, waiter.deadline - now) : waiter.deadline - now;
-    waiter.timer = setTimeout(() => this.evaluate(waiter), Math.max(0, Math.ceil(wake)));
-  }
-
-  // Streams output to the client as data frames, then a summary. For a reader
-  // the range stays leased until the client acknowledges it; only then does
-  // the cursor move, so a client that dies mid-delivery loses nothing.
-  private async deliver(
-    conn: Conn,
-    request: { reader: string; lease: boolean; from?: number; limit?: number; matched?: boolean },
-  ): Promise<void> {
-    const state = this.readerState(request.reader);
-    const position = request.from ?? state.cursor;
-    const plan = planDelivery({
-      ring: this.ring,
-      position,
-      end: this.end,
-      limit: request.limit,
-      final: !this.running,
-    });
-    if (request.lease) {
-      state.leased = true;
-      conn.lease = { reader: request.reader, to: plan.to };
-    }
-    let truncated = plan.truncated;
-    for (let at = plan.from; at < plan.to && !conn.closed; ) {
-      const retainedStart = this.ring.retainedStart(this.end);
-      if (at < retainedStart) {
-        // Output flooded past retention while we were sending: skip what is gone.
-        truncated = true;
-        at = Math.min(retainedStart, plan.to);
-        continue;
-      }
-      const next = Math.min(plan.to, at + DELIVERY_CHUNK);
-      await conn.send({ op: "data", offset: at }, this.ring.read(at, next));
-      at = next;
-    }
-    // A large delivery leaves many buffers behind; with Bun's GC timer off,
-    // ask for a collection now rather than letting them pile up.
-    if (plan.to - plan.from >= COLLECT_AFTER_BYTES) Bun.gc(false);
-    await conn.send({
-      op: "done",
-      from: plan.from,
-      to: plan.to,
-      end: this.end,
-      retained_start: this.ring.retainedStart(this.end),
-      running: this.running,
-      exit_code: this.finalStatus?.exit_code ?? null,
-      truncated,
-      matched: request.matched,
-      storage_error: this.storageError,
-    });
-  }
-
-  private releaseLease(conn: Conn, acknowledged: boolean, to?: number): void {
-    const lease = conn.lease;
-    if (!lease) return;
-    conn.lease = undefined;
-    const state = this.readerState(lease.reader);
-    state.leased = false;
-    if (acknowledged) {
-      const cursor = Math.max(state.cursor, Math.min(to ?? lease.to, lease.to));
-      if (cursor !== state.cursor) {
-        state.cursor = cursor;
-        try {
-          this.files.writeCursor(lease.reader, cursor);
-        } catch (error) {
-          // The cursor lives on in memory while the supervisor does.
-          this.noteStorageError(error);
-        }
-      }
-      this.reply(conn, { op: "ok" });
-    }
-    for (const waiter of this.waiters) {
-      if (waiter.reader === lease.reader) this.evaluate(waiter);
-    }
   }
 }
