@@ -62,6 +62,6 @@ export async function printTable(headers: string[], rows: string[][], styles: Ce
         return s ? paint[s](padded) : padded;
       })
       .join("  ");
-  await printLine(format(headers, () => "dim"));
+  await printLine(paint.dim(format(headers, () => undefined)));
   for (const [i, row] of rows.entries()) await printLine(format(row, (j) => styles[i]?.[j]));
 }

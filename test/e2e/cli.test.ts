@@ -48,6 +48,28 @@ describe("flags", () => {
   });
 });
 
+describe("human output", () => {
+  test("ls on a terminal: aligned table with a header, coloured unless NO_COLOR; piped: plain TSV", async () => {
+    const target = await bg.start(["-n", "tabled", "cat"]);
+    // Run ls inside a session, so its stdout is a real terminal.
+    const ls = (env: string[]) => bg.start([...env, "--", BIN, "ls"]);
+    const coloured = await ls(["-e", "NO_COLOR="]);
+    await bg.run(["wait", coloured, "--timeout", "10000"]);
+    const raw = await bg.ok(["read", coloured]);
+    expect(raw).toContain("\x1b[");
+    expect(raw).toMatch(/ID\s+NAME\s+STATE/);
+    const plain = await ls(["-e", "NO_COLOR=1"]);
+    await bg.run(["wait", plain, "--timeout", "10000"]);
+    const text = await bg.ok(["read", plain]);
+    expect(text).not.toContain("\x1b[");
+    expect(text).toMatch(new RegExp(`${target}\\s+tabled\\s+running\\s+\\d+\\s+-\\s+0\\s+\\S+\\s+cat`));
+    const piped = await bg.ok(["ls"]);
+    expect(piped).not.toContain("ID");
+    expect(piped).toContain(`${target}\ttabled\trunning\t`);
+    await bg.ok(["close", target, coloured, plain]);
+  });
+});
+
 describe("send", () => {
   test("TEXT then Enter; --no-enter; bare send is Enter; -k keys in order after TEXT", async () => {
     // od shows exactly which bytes the program received.
