@@ -26,6 +26,8 @@ import { type ExitStatus, formatOffset, recordStorageError, type SessionMeta, Se
 const EOF_GRACE_MS = 200;
 // After the final state is recorded, how long clients may take to collect it.
 const LINGER_MS = 5000;
+// Output volume between full garbage collections during a flood.
+const FLOOD_COLLECT_BYTES = 64 * 1024 * 1024;
 // Quiet time after which the screen emulator (if any) catches up.
 const SCREEN_IDLE_FEED_MS = 50;
 // While closing: how often to look for session members that outlived the signal.
@@ -189,6 +191,13 @@ export class Supervisor {
       return;
     }
     this.lastOutputAt = performance.now();
+    // Every chunk arrives in a fresh buffer; under a flood, a full collection
+    // every FLOOD_COLLECT_BYTES keeps the heap flat (a few ms each, ~1/s at most).
+    this.sinceCollect += chunk.length;
+    if (this.sinceCollect >= FLOOD_COLLECT_BYTES) {
+      this.sinceCollect = 0;
+      Bun.gc(true);
+    }
     this.feedScreen();
     this.desk.reevaluate();
     for (const conn of this.subscribers) void this.pumpSubscriber(conn);
@@ -436,6 +445,7 @@ export class Supervisor {
   }
 
   private awaitingDrain = false;
+  private sinceCollect = 0;
 
   private async onScreen(conn: Conn, request: Extract<Request, { op: "screen" }>): Promise<void> {
     try {
