@@ -50,7 +50,8 @@ export async function connect(files: SessionFiles): Promise<ClientChannel | unde
     });
   } catch (error) {
     const code = errnoCode(error);
-    if (code === "ENOENT" || code === "ECONNREFUSED" || code === "ENOTSOCK") return undefined;
+    // No supervisor, or one closing its socket as we arrive.
+    if (["ENOENT", "ECONNREFUSED", "ENOTSOCK", "ECONNRESET", "EPIPE"].includes(code ?? "")) return undefined;
     throw new BgtermError(EXIT.internal, `cannot reach session ${files.id}: ${(error as Error).message}`);
   }
   return channel;

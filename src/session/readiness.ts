@@ -76,8 +76,8 @@ function fileReady(file: string, stop: { done: boolean }): Promise<void> {
 
 // Resolves once ready; throws 124 on timeout, 4 if the program exits first.
 export async function waitUntilReady(files: SessionFiles, check: ReadyCheck, timeoutMs: number): Promise<void> {
-  const channel = await connect(files);
-  const exitWatch = await connect(files);
+  const channel = await connect(files).catch(() => undefined);
+  const exitWatch = await connect(files).catch(() => undefined);
   const fail = (error: BgtermError) => {
     const tail = lastOutput(files).trimEnd();
     if (tail) fs.writeSync(2, `${tail}\n`);
