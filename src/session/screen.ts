@@ -1,15 +1,17 @@
 // The session's screen as a terminal would show it: a headless xterm.js fed
 // from the output ring. The emulator is created on the first request (screen,
-// or keys that depend on terminal modes) and replays the retained output; from
-// then on it is fed lazily, so capture never waits on it: on demand, after
-// output goes quiet, and, before any byte could fall out of retention unseen,
-// once the unfed part reaches half the ring. A session never looked at pays
-// nothing. If retention had already dropped output before the first request,
-// the snapshot says so (`approximate`).
+// or keys that depend on terminal modes), or by the supervisor once a chatty
+// session goes quiet, and replays the retained output; from then on it is fed
+// lazily, so capture never waits on it: on demand, after output goes quiet,
+// and, before any byte could fall out of retention unseen, once the unfed part
+// reaches half the ring. If retention had already dropped output before the
+// emulator existed, the snapshot says so (`approximate`).
 import type { Terminal as XtermTerminal } from "@xterm/headless";
 import type { OutputRing } from "./ring.ts";
 
-const FEED_SLICE = 1 << 20;
+const FEED_SLICE = 256 * 1024;
+// Parsed volume between full garbage collections while catching up.
+const COLLECT_AFTER_FEED = 2 * 1024 * 1024;
 const DEFAULT_SCROLLBACK = 1000;
 
 export interface ScreenSnapshot {
@@ -65,6 +67,7 @@ export class ScreenModel {
     this.feeding ??= (async () => {
       try {
         const term = await this.create(end());
+        let collectedAt = this.fed;
         while (this.fed < end()) {
           const retained = this.ring.retainedStart(end());
           if (this.fed < retained) {
@@ -75,6 +78,11 @@ export class ScreenModel {
           const bytes = this.ring.read(this.fed, to);
           this.fed = to;
           await new Promise<void>((resolve) => term.write(bytes, resolve));
+          // Parsing leaves much garbage behind; collect as we go, not at the end.
+          if (this.fed - collectedAt >= COLLECT_AFTER_FEED) {
+            collectedAt = this.fed;
+            Bun.gc(true);
+          }
         }
       } finally {
         this.feeding = undefined;

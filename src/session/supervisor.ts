@@ -28,6 +28,8 @@ const EOF_GRACE_MS = 200;
 const LINGER_MS = 5000;
 // Output volume between full garbage collections during a flood.
 const FLOOD_COLLECT_BYTES = 64 * 1024 * 1024;
+// Output after which a session's emulator is created (when quiet) unasked.
+const SCREEN_EAGER_BYTES = 2 * 1024 * 1024;
 // Quiet time after which the screen emulator (if any) catches up.
 const SCREEN_IDLE_FEED_MS = 50;
 // While closing: how often to look for session members that outlived the signal.
@@ -231,8 +233,15 @@ export class Supervisor {
   // behind retention and catches it up when output goes quiet, so a screen
   // request rarely has much left to parse. Sessions never looked at pay nothing.
   private feedScreen(): void {
-    if (!this.screen.created) return;
     const end = () => this.end;
+    if (!this.screen.created) {
+      // A session with a lot of output gets its emulator once it goes quiet,
+      // so a first `screen` does not have to replay megabytes on demand.
+      if (this.end < SCREEN_EAGER_BYTES) return;
+      clearTimeout(this.idleFeed);
+      this.idleFeed = setTimeout(() => void this.screen.catchUp(end), SCREEN_IDLE_FEED_MS);
+      return;
+    }
     if (this.screen.needsFeed(this.end)) void this.screen.catchUp(end);
     else {
       clearTimeout(this.idleFeed);
