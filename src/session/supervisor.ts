@@ -19,7 +19,14 @@ import { ReaderDesk } from "./readers.ts";
 import { Recorder } from "./recording.ts";
 import { ScreenModel } from "./screen.ts";
 import { OutputRing } from "./ring.ts";
-import { type ExitStatus, formatOffset, recordStorageError, type SessionMeta, SessionFiles } from "./store.ts";
+import {
+  type ExitStatus,
+  formatOffset,
+  recordStorageError,
+  type SessionMeta,
+  SessionFiles,
+  type SessionSpec,
+} from "./store.ts";
 
 // After the child exits, how long to wait for the PTY's EOF (a background job
 // may hold the terminal open) before recording the final state anyway.
@@ -35,12 +42,17 @@ const SCREEN_IDLE_FEED_MS = 50;
 // While closing: how often to look for session members that outlived the signal.
 const CLOSE_CHECK_MS = 20;
 
-// exec's failures as shells report them: 127 not found, 126 found but not runnable.
-function spawnErrorExitCode(error: unknown): number {
-  const code = errnoCode(error);
-  if (code === "ENOENT") return EXIT.notFound;
-  if (code === "EACCES" || code === "ENOEXEC" || code === "EISDIR" || code === "EPERM") return EXIT.cannotExecute;
-  return EXIT.internal;
+// A failed start as the launcher reports it; exec's failures as shells do:
+// 127 not found, 126 found but not runnable.
+function describeStartFailure(error: unknown, program: string): { code: number; message: string } {
+  if (error instanceof BgtermError) return { code: error.exitCode, message: error.message };
+  const errno = errnoCode(error);
+  if (errno === "ENOENT") return { code: EXIT.notFound, message: `command not found: ${program}` };
+  if (errno === "EACCES" || errno === "ENOEXEC" || errno === "EISDIR" || errno === "EPERM") {
+    const why = errno === "ENOEXEC" ? "not a program the system can run" : "permission denied";
+    return { code: EXIT.cannotExecute, message: `cannot execute ${program}: ${why}` };
+  }
+  return { code: EXIT.internal, message: error instanceof Error ? error.message : String(error) };
 }
 
 function countNewlines(chunk: Uint8Array): number {
@@ -106,15 +118,9 @@ export class Supervisor {
     const ring = OutputRing.open(files.output, spec.max_buffer, true);
     const supervisor = new Supervisor(files, ring, lock);
     try {
-      await supervisor.start(spec.backend as BackendName);
+      await supervisor.start(spec);
     } catch (error) {
-      const code = error instanceof BgtermError ? error.exitCode : spawnErrorExitCode(error);
-      const message =
-        code === EXIT.cannotExecute && !(error instanceof BgtermError)
-          ? `cannot execute ${spec.command[0]}: ${errnoCode(error) === "ENOEXEC" ? "not a program the system can run" : "permission denied"}`
-          : error instanceof Error
-            ? error.message
-            : String(error);
+      const { code, message } = describeStartFailure(error, spec.command[0] ?? "");
       fs.writeSync(handshakeFd, `${JSON.stringify({ ok: false, code, message })}\n`);
       fs.closeSync(handshakeFd);
       process.exit(code);
@@ -127,9 +133,8 @@ export class Supervisor {
     if (supervisor.finalStatus && !supervisor.closing) supervisor.shutdownWhenIdle();
   }
 
-  private async start(backendName: BackendName): Promise<void> {
-    const spec = this.files.readSpec();
-    const backend = await loadBackend(backendName);
+  private async start(spec: SessionSpec): Promise<void> {
+    const backend = await loadBackend(spec.backend as BackendName);
     const startedAt = Date.now();
     this.recorder = new Recorder(this.files.events, startedAt);
     this.screen = new ScreenModel(this.ring, spec.cols, spec.rows);
