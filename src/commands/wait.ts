@@ -24,7 +24,7 @@ export default command({
     const targets = refs.map(resolveSession);
     const timeoutMs = parseMs(args.timeout as string | undefined, "--timeout");
     // Each wait is event driven (the supervisor answers when its child exits).
-    const first = Promise.any(targets.map(async (files) => ({ files, code: await waitForExit(files, undefined) })));
+    const first = Promise.any(targets.map(async (files) => ({ files, code: await waitForExit(files) })));
     const timer =
       timeoutMs === undefined
         ? undefined

@@ -1,7 +1,7 @@
 // Talking to a session: through its supervisor's socket while it lives, and
 // straight from its files once it is gone (under the lock the supervisor held,
 // so a client never reads a cursor the supervisor might still move).
-import { BgtermError, EXIT, errnoCode, notRunningError, timeoutError } from "../errors.ts";
+import { BgtermError, EXIT, errnoCode, notRunningError } from "../errors.ts";
 import { Channel } from "./channel.ts";
 import { DELIVERY_CHUNK, planDelivery } from "./delivery.ts";
 import { lockExclusive } from "./lock.ts";
@@ -211,23 +211,14 @@ export async function readOffline(
   }
 }
 
-// Waits for the child's exit code; 124 when timeoutMs passes first.
-export async function waitForExit(files: SessionFiles, timeoutMs: number | undefined): Promise<number> {
+// Waits (without limit; callers race it against their timeout) for the
+// child's exit code.
+export async function waitForExit(files: SessionFiles): Promise<number> {
   return withSession(
     files,
     async (channel) => {
       await channel.send({ op: "wait_exit" });
-      const reply = expectReply(files, channel);
-      const timer =
-        timeoutMs === undefined
-          ? undefined
-          : new Promise<never>((_, reject) =>
-              setTimeout(
-                () => reject(timeoutError(`session ${files.id} still running after ${timeoutMs} ms`)),
-                timeoutMs,
-              ),
-            );
-      const { header } = await (timer ? Promise.race([reply, timer]) : reply);
+      const { header } = await expectReply(files, channel);
       if (header.op !== "exited") throw new BgtermError(EXIT.internal, "unexpected reply to wait");
       return header.exit_code;
     },
