@@ -1,18 +1,11 @@
 // `bgterm` with no arguments: the live sessions at a glance, then the
 // commands people use most.
 import { printLine, printTable } from "../output.ts";
-import { buildRecord, type SessionRecord } from "../session/record.ts";
-import { listSessions } from "../session/registry.ts";
+import { listRecords } from "../session/record.ts";
 
 export async function printOverview(version: string): Promise<void> {
-  const records: SessionRecord[] = [];
-  for (const files of listSessions()) {
-    try {
-      records.push(buildRecord(files));
-    } catch {
-      // ls reports broken sessions; the overview just leaves them out.
-    }
-  }
+  // ls reports broken sessions; the overview just leaves them out.
+  const records = listRecords(() => {});
   await printLine(`bgterm ${version}: ${records.length === 0 ? "no sessions" : `${records.length} session(s)`}`);
   if (records.length > 0) {
     await printTable(

@@ -3,8 +3,7 @@ import { command } from "../cli/command.ts";
 import { outputArgs } from "../cli/shared.ts";
 import { type CellStyle, outputMode, printJson, printTable } from "../output.ts";
 import { warn } from "../messages.ts";
-import { buildRecord, type SessionRecord } from "../session/record.ts";
-import { listSessions } from "../session/registry.ts";
+import { listRecords, type SessionRecord } from "../session/record.ts";
 
 // "3.2s", "5m", "2h": short enough for a table column.
 export function formatAge(ms: number | null): string {
@@ -26,15 +25,7 @@ export default command({
   meta: { name: "ls", description: "List sessions" },
   args: { ...outputArgs },
   async run() {
-    const records: SessionRecord[] = [];
-    for (const files of listSessions()) {
-      try {
-        records.push(buildRecord(files));
-      } catch (error) {
-        // One corrupt session must not hide the others.
-        warn(`skipping session ${files.id}: ${(error as Error).message}`);
-      }
-    }
+    const records = listRecords((id, error) => warn(`skipping session ${id}: ${error.message}`));
     if (outputMode.json) return printJson(records);
     await printTable(
       ["ID", "NAME", "STATE", "PID", "EXIT", "UNREAD", "AGE", "COMMAND"],

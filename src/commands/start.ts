@@ -85,8 +85,6 @@ export default command({
       files = allocation.files;
     } else {
       files = allocation.files;
-      spec.env.BGTERM_SESSION = String(files.id);
-      files.writeSpec(spec);
       try {
         await launchSupervisor(files, spec.env, spec.backend);
       } catch (error) {

@@ -1,6 +1,6 @@
 // The session record shown by ls, info and start --json (field names are part
 // of the documented JSON contract).
-import { currentName, type SessionState, sessionState } from "./registry.ts";
+import { currentName, listSessions, type SessionState, sessionState } from "./registry.ts";
 import type { SessionFiles } from "./store.ts";
 
 export interface SessionRecord {
@@ -56,4 +56,18 @@ export function buildRecord(files: SessionFiles): SessionRecord {
     dropped_bytes: retainedStart,
     storage_error: files.readStorageError(),
   };
+}
+
+// Every readable session's record; a corrupt one goes to onError instead, so
+// it never hides the others.
+export function listRecords(onError: (id: number, error: Error) => void): SessionRecord[] {
+  const records: SessionRecord[] = [];
+  for (const files of listSessions()) {
+    try {
+      records.push(buildRecord(files));
+    } catch (error) {
+      onError(files.id, error as Error);
+    }
+  }
+  return records;
 }

@@ -81,6 +81,8 @@ export function allocateSession(spec: SessionSpec, clash: NameClash = "error"): 
     writeFileAtomic(counter, `${id + 1}\n`);
     const files = new SessionFiles(stateDir, id);
     files.create();
+    // The program can learn its own session id from its environment.
+    spec.env.BGTERM_SESSION = String(id);
     files.writeSpec(spec);
     if (spec.name !== null) writeFileAtomic(nameFile(stateDir, spec.name), `${id}\n`);
     return {
