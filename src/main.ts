@@ -5,7 +5,7 @@ import pkg from "../package.json" with { type: "json" };
 import { parseArgs } from "./cli/args.ts";
 import { commands, summaries } from "./commands/index.ts";
 import { BgtermError, EXIT, usageError } from "./errors.ts";
-import { outputMode, printLine } from "./output.ts";
+import { outputMode, printLine } from "./cli/output.ts";
 
 const GLOBAL_FLAGS = new Set(["--json", "--plain", "--help", "-h", "--version", "-V"]);
 
@@ -77,7 +77,7 @@ async function main(): Promise<never> {
     if (wantsJson(argv) && argv[0] !== "_supervise") {
       writeSync(2, `${JSON.stringify({ error: { code, message } })}\n`);
     } else {
-      (await import("./messages.ts")).reportError(message);
+      (await import("./cli/messages.ts")).reportError(message);
     }
     if (!known && process.env.DEBUG) writeSync(2, `${(error as Error).stack}\n`);
   }

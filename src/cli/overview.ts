@@ -1,7 +1,7 @@
 // `bgterm` with no arguments: the live sessions at a glance, then the
 // commands people use most.
-import { printLine, printTable } from "../output.ts";
-import { listRecords } from "../session/record.ts";
+import { printLine, printTable } from "./output.ts";
+import { listRecords } from "../client/record.ts";
 
 export async function printOverview(version: string): Promise<void> {
   // ls reports broken sessions; the overview just leaves them out.

@@ -2,10 +2,10 @@
 // --plain), or with --json one object whose `text` is the decoded output.
 // Used by poll, send and read alike, so their output is the same shape.
 import { EXIT, BgtermError } from "../errors.ts";
-import { outputMode, printJson, writeBytes } from "../output.ts";
-import type { OutputSink, ReadResult } from "../session/client.ts";
-import type { SessionFiles } from "../session/store.ts";
-import { currentName } from "../session/registry.ts";
+import { outputMode, printJson, writeBytes } from "./output.ts";
+import type { OutputSink, ReadResult } from "../client/requests.ts";
+import type { SessionFiles } from "../shared/session-files.ts";
+import { currentName } from "../client/registry.ts";
 import { PlainFilter } from "../text/plain.ts";
 
 export interface ReadPrinter {

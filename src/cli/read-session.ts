@@ -9,9 +9,9 @@ import {
   type ReadResult,
   readOffline,
   withSession,
-} from "../session/client.ts";
-import { sessionState } from "../session/registry.ts";
-import type { SessionFiles } from "../session/store.ts";
+} from "../client/requests.ts";
+import { sessionState } from "../client/registry.ts";
+import type { SessionFiles } from "../shared/session-files.ts";
 import { createReadPrinter } from "./print-read.ts";
 
 // Waits per options and prints what arrived; returns the exit code.

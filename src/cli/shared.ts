@@ -1,7 +1,7 @@
 // Argument definitions several commands share, and their conversion to options.
 import type { ArgsDef } from "citty";
-import { checkReader } from "../session/refs.ts";
-import type { PollOptions } from "../session/client.ts";
+import { checkReader } from "../shared/refs.ts";
+import type { PollOptions } from "../client/requests.ts";
 import { parseInteger, parseMs, parseRegex, type ParsedArgs } from "./args.ts";
 
 export const DEFAULT_YIELD_MS = 10_000;

@@ -1,6 +1,6 @@
 // Hidden: the per-session supervisor process that `start` launches.
 import { command } from "../cli/command.ts";
-import { Supervisor } from "../session/supervisor.ts";
+import { Supervisor } from "../supervisor/supervisor.ts";
 
 export default command({
   meta: { name: "_supervise", description: "internal: run a session's supervisor", hidden: true },

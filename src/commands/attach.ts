@@ -6,9 +6,9 @@ import fs from "node:fs";
 import { BgtermError, EXIT, usageError } from "../errors.ts";
 import { command } from "../cli/command.ts";
 import { sessionArg } from "../cli/shared.ts";
-import { isTerminal } from "../output.ts";
-import { connect, requestOk, sendInput } from "../session/client.ts";
-import { resolveSession } from "../session/registry.ts";
+import { isTerminal } from "../cli/output.ts";
+import { connect, requestOk, sendInput } from "../client/requests.ts";
+import { resolveSession } from "../client/registry.ts";
 import { encodeKey } from "../text/keys.ts";
 
 // Leave the alternate screen and undo modes a program may have switched on.

@@ -3,10 +3,10 @@ import { usageError } from "../errors.ts";
 import { parseMs } from "../cli/args.ts";
 import { command } from "../cli/command.ts";
 import { outputArgs } from "../cli/shared.ts";
-import { outputMode, printJson } from "../output.ts";
+import { outputMode, printJson } from "../cli/output.ts";
 import { parseSignal } from "../pty/signals.ts";
-import { closeSession } from "../session/close.ts";
-import { listSessions, resolveSession } from "../session/registry.ts";
+import { closeSession } from "../client/close.ts";
+import { listSessions, resolveSession } from "../client/registry.ts";
 
 export default command({
   meta: { name: "close", description: "End a session's processes (SIGHUP, then SIGKILL after --grace) and remove it" },

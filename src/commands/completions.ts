@@ -4,7 +4,7 @@
 // so the scripts never drift from the CLI.
 import { usageError } from "../errors.ts";
 import { command } from "../cli/command.ts";
-import { printLine } from "../output.ts";
+import { printLine } from "../cli/output.ts";
 import { commands } from "./index.ts";
 
 // Subcommands whose positional arguments are sessions.

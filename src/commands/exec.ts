@@ -5,10 +5,10 @@ import { parseMs } from "../cli/args.ts";
 import { command } from "../cli/command.ts";
 import { connectRunning } from "../cli/read-session.ts";
 import { outputArgs, sessionArg } from "../cli/shared.ts";
-import { outputMode, printJson, writeBytes } from "../output.ts";
-import { sendInput, watchLive } from "../session/client.ts";
-import { checkShell, execMarkers, extractOutput, findStatus } from "../session/exec.ts";
-import { resolveSession } from "../session/registry.ts";
+import { outputMode, printJson, writeBytes } from "../cli/output.ts";
+import { sendInput, watchLive } from "../client/requests.ts";
+import { checkShell, execMarkers, extractOutput, findStatus } from "../client/exec.ts";
+import { resolveSession } from "../client/registry.ts";
 
 // How long to wait for the shell's prompt to return after an interrupt.
 const INTERRUPT_WAIT_MS = 10_000;

@@ -2,10 +2,10 @@
 import { usageError } from "../errors.ts";
 import { command } from "../cli/command.ts";
 import { outputArgs, sessionArg } from "../cli/shared.ts";
-import { printLine, writeBytes } from "../output.ts";
-import { readEvents } from "../session/recording.ts";
-import { resolveSession } from "../session/registry.ts";
-import { OutputRing } from "../session/ring.ts";
+import { printLine, writeBytes } from "../cli/output.ts";
+import { readEvents } from "../shared/events.ts";
+import { resolveSession } from "../client/registry.ts";
+import { OutputRing } from "../shared/ring.ts";
 import { PlainFilter } from "../text/plain.ts";
 
 export default command({

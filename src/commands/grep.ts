@@ -2,9 +2,9 @@
 import { BgtermError, usageError } from "../errors.ts";
 import { command } from "../cli/command.ts";
 import { outputArgs } from "../cli/shared.ts";
-import { outputMode, printJson, printLine } from "../output.ts";
-import { currentName, listSessions, resolveSession } from "../session/registry.ts";
-import { scanTranscript } from "../session/transcript.ts";
+import { outputMode, printJson, printLine } from "../cli/output.ts";
+import { currentName, listSessions, resolveSession } from "../client/registry.ts";
+import { scanTranscript } from "../client/transcript.ts";
 
 export default command({
   meta: { name: "grep", description: "Find lines across sessions: ID:LINE:text (exit 1 when nothing matches)" },

@@ -1,9 +1,9 @@
 // bgterm info: the full record of one session.
 import { command } from "../cli/command.ts";
 import { outputArgs, sessionArg } from "../cli/shared.ts";
-import { outputMode, printJson, printLine } from "../output.ts";
-import { buildRecord } from "../session/record.ts";
-import { resolveSession } from "../session/registry.ts";
+import { outputMode, printJson, printLine } from "../cli/output.ts";
+import { buildRecord } from "../client/record.ts";
+import { resolveSession } from "../client/registry.ts";
 
 export default command({
   meta: { name: "info", description: "Show everything about one session" },

@@ -3,8 +3,8 @@ import { command } from "../cli/command.ts";
 import { connectRunning } from "../cli/read-session.ts";
 import { outputArgs, sessionArg } from "../cli/shared.ts";
 import { parseSignal } from "../pty/signals.ts";
-import { requestOk } from "../session/client.ts";
-import { resolveSession } from "../session/registry.ts";
+import { requestOk } from "../client/requests.ts";
+import { resolveSession } from "../client/registry.ts";
 
 export default command({
   meta: { name: "kill", description: "Send a signal (default INT) to the foreground process group; the session stays" },

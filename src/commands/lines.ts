@@ -3,9 +3,9 @@ import { usageError } from "../errors.ts";
 import { parseInteger } from "../cli/args.ts";
 import { command } from "../cli/command.ts";
 import { outputArgs, sessionArg } from "../cli/shared.ts";
-import { outputMode, printJson, printLine } from "../output.ts";
-import { resolveSession } from "../session/registry.ts";
-import { scanTranscript } from "../session/transcript.ts";
+import { outputMode, printJson, printLine } from "../cli/output.ts";
+import { resolveSession } from "../client/registry.ts";
+import { scanTranscript } from "../client/transcript.ts";
 
 // START, START:END or START: (zero-based, END exclusive).
 function parseRange(text: string): { from: number; to?: number } {

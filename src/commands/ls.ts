@@ -1,9 +1,9 @@
 // bgterm ls: one row per session.
 import { command } from "../cli/command.ts";
 import { outputArgs } from "../cli/shared.ts";
-import { type CellStyle, outputMode, printJson, printTable } from "../output.ts";
-import { warn } from "../messages.ts";
-import { listRecords, type SessionRecord } from "../session/record.ts";
+import { type CellStyle, outputMode, printJson, printTable } from "../cli/output.ts";
+import { warn } from "../cli/messages.ts";
+import { listRecords, type SessionRecord } from "../client/record.ts";
 
 // "3.2s", "5m", "2h": short enough for a table column.
 export function formatAge(ms: number | null): string {

@@ -4,10 +4,10 @@ import { timeoutError, usageError } from "../errors.ts";
 import { command } from "../cli/command.ts";
 import { pollAndPrint } from "../cli/read-session.ts";
 import { outputArgs, pollOptions, readerArgs, waitArgs } from "../cli/shared.ts";
-import { outputMode, printLine } from "../output.ts";
-import { connect, watchLive } from "../session/client.ts";
-import { resolveSession } from "../session/registry.ts";
-import type { SessionFiles } from "../session/store.ts";
+import { outputMode, printLine } from "../cli/output.ts";
+import { connect, watchLive } from "../client/requests.ts";
+import { resolveSession } from "../client/registry.ts";
+import type { SessionFiles } from "../shared/session-files.ts";
 
 // Watches every session without consuming anything; the first with unread
 // output (matching --until, quiet for --idle) wins. Exited sessions with

@@ -3,7 +3,7 @@ import { parseInteger } from "../cli/args.ts";
 import { command } from "../cli/command.ts";
 import { readAndPrint } from "../cli/read-session.ts";
 import { limitOption, outputArgs, readerArgs, readerName, sessionArg } from "../cli/shared.ts";
-import { resolveSession } from "../session/registry.ts";
+import { resolveSession } from "../client/registry.ts";
 
 export default command({
   meta: { name: "read", description: "Print unread output without waiting (--peek/--from leave the cursor alone)" },

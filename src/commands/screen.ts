@@ -3,11 +3,11 @@ import { BgtermError, EXIT } from "../errors.ts";
 import { parseInteger } from "../cli/args.ts";
 import { command } from "../cli/command.ts";
 import { outputArgs, sessionArg } from "../cli/shared.ts";
-import { outputMode, printJson, printLine } from "../output.ts";
-import { withSession } from "../session/client.ts";
-import { resolveSession } from "../session/registry.ts";
-import { OutputRing } from "../session/ring.ts";
-import { ScreenModel, type ScreenOptions, type ScreenSnapshot } from "../session/screen.ts";
+import { outputMode, printJson, printLine } from "../cli/output.ts";
+import { withSession } from "../client/requests.ts";
+import { resolveSession } from "../client/registry.ts";
+import { OutputRing } from "../shared/ring.ts";
+import { ScreenModel, type ScreenOptions, type ScreenSnapshot } from "../shared/screen-model.ts";
 
 export default command({
   meta: { name: "screen", description: "Print the session's current screen, rendered by a terminal emulator" },

@@ -3,8 +3,8 @@ import { usageError } from "../errors.ts";
 import { command } from "../cli/command.ts";
 import { connectRunning, pollAndPrint } from "../cli/read-session.ts";
 import { outputArgs, pollOptions, readerArgs, sessionArg, waitArgs } from "../cli/shared.ts";
-import { pipelineInput, terminalModes } from "../session/client.ts";
-import { resolveSession } from "../session/registry.ts";
+import { pipelineInput, terminalModes } from "../client/requests.ts";
+import { resolveSession } from "../client/registry.ts";
 import { bracketPaste, encodeKey, isCursorKey } from "../text/keys.ts";
 
 export default command({

@@ -4,9 +4,9 @@ import { timeoutError, usageError } from "../errors.ts";
 import { parseMs } from "../cli/args.ts";
 import { command } from "../cli/command.ts";
 import { outputArgs } from "../cli/shared.ts";
-import { outputMode, printJson, printLine } from "../output.ts";
-import { waitForExit } from "../session/client.ts";
-import { resolveSession } from "../session/registry.ts";
+import { outputMode, printJson, printLine } from "../cli/output.ts";
+import { waitForExit } from "../client/requests.ts";
+import { resolveSession } from "../client/registry.ts";
 
 export default command({
   meta: { name: "wait", description: "Wait for the program to exit; exit with its code (128+n for signal n)" },

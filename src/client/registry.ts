@@ -3,11 +3,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { noSessionError, usageError } from "../errors.ts";
-import { readTextIfExists, writeFileAtomic } from "./fsutil.ts";
-import { isLocked, withLock } from "./lock.ts";
-import { ensureStateDir } from "./paths.ts";
-import { parseSessionRef } from "./refs.ts";
-import { SessionFiles, type SessionSpec } from "./store.ts";
+import { readTextIfExists, writeFileAtomic } from "../shared/private-fs.ts";
+import { isLocked, withLock } from "../shared/flock.ts";
+import { ensureStateDir } from "../shared/state-dir.ts";
+import { parseSessionRef } from "../shared/refs.ts";
+import { SessionFiles, type SessionSpec } from "../shared/session-files.ts";
 
 export type SessionState = "starting" | "running" | "exited" | "lost";
 

@@ -8,17 +8,17 @@ import type { Socket } from "bun";
 import { BgtermError, EXIT, errnoCode, notRunningError } from "../errors.ts";
 import { type BackendName, loadBackend, type PtyProcess } from "../pty/backend.ts";
 import { parseSignal } from "../pty/signals.ts";
-import { Channel } from "./channel.ts";
+import { Channel } from "../shared/channel.ts";
 import type { Conn } from "./connection.ts";
-import { DELIVERY_CHUNK } from "./delivery.ts";
-import { openPrivate, READ_WRITE_CREATE } from "./fsutil.ts";
-import { type HeldLock, tryLockExclusive } from "./lock.ts";
-import { readProcStat, sessionMembers, signalSession } from "./procfs.ts";
-import type { Reply, Request } from "./protocol.ts";
+import { DELIVERY_CHUNK } from "../shared/delivery.ts";
+import { openPrivate, READ_WRITE_CREATE } from "../shared/private-fs.ts";
+import { type HeldLock, tryLockExclusive } from "../shared/flock.ts";
+import { readProcStat, sessionMembers, signalSession } from "../shared/procfs.ts";
+import type { Reply, Request } from "../shared/protocol.ts";
 import { ReaderDesk } from "./readers.ts";
-import { Recorder } from "./recording.ts";
-import { ScreenModel } from "./screen.ts";
-import { OutputRing } from "./ring.ts";
+import { Recorder } from "../shared/events.ts";
+import { ScreenModel } from "../shared/screen-model.ts";
+import { OutputRing } from "../shared/ring.ts";
 import {
   type ExitStatus,
   formatOffset,
@@ -26,7 +26,7 @@ import {
   type SessionMeta,
   SessionFiles,
   type SessionSpec,
-} from "./store.ts";
+} from "../shared/session-files.ts";
 
 // After the child exits, how long to wait for the PTY's EOF (a background job
 // may hold the terminal open) before recording the final state anyway.

@@ -1,7 +1,7 @@
 // The session record shown by ls, info and start --json (field names are part
 // of the documented JSON contract).
 import { currentName, listSessions, type SessionState, sessionState } from "./registry.ts";
-import type { SessionFiles } from "./store.ts";
+import type { SessionFiles } from "../shared/session-files.ts";
 
 export interface SessionRecord {
   id: number;

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { BgtermError, EXIT } from "../errors.ts";
-import { makePrivateDir } from "./fsutil.ts";
+import { makePrivateDir } from "./private-fs.ts";
 
 // $BGTERM_DIR, else $XDG_RUNTIME_DIR/bgterm, else ${TMPDIR:-/tmp}/bgterm-<uid>.
 export function resolveStateDir(env: NodeJS.ProcessEnv = process.env): string {

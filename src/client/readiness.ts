@@ -7,10 +7,10 @@ import net from "node:net";
 import path from "node:path";
 import { BgtermError, EXIT, timeoutError } from "../errors.ts";
 import { PlainFilter } from "../text/plain.ts";
-import { connect, watchLive } from "./client.ts";
-import { lockExclusive } from "./lock.ts";
-import { OutputRing } from "./ring.ts";
-import type { SessionFiles } from "./store.ts";
+import { connect, watchLive } from "./requests.ts";
+import { lockExclusive } from "../shared/flock.ts";
+import { OutputRing } from "../shared/ring.ts";
+import type { SessionFiles } from "../shared/session-files.ts";
 
 export type ReadyCheck =
   | { kind: "regex"; pattern: { source: string; flags: string } }

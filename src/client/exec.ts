@@ -10,8 +10,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { usageError } from "../errors.ts";
-import { readProcStat } from "./procfs.ts";
-import type { SessionMeta } from "./store.ts";
+import { readProcStat } from "../shared/procfs.ts";
+import type { SessionMeta } from "../shared/session-files.ts";
 
 export const SUPPORTED_SHELLS = ["bash", "sh", "dash", "zsh"];
 

@@ -3,8 +3,8 @@
 // ("abcdef\rXY" reads "XYcdef"). Lines are numbered from the session's first
 // line (zero-based); those dropped by retention keep their numbers.
 import { PlainFilter } from "../text/plain.ts";
-import { OutputRing } from "./ring.ts";
-import type { SessionFiles } from "./store.ts";
+import { OutputRing } from "../shared/ring.ts";
+import type { SessionFiles } from "../shared/session-files.ts";
 
 // A line as displayed: CR returns to column 0, BS steps back, text overwrites.
 export function resolveOverwrites(raw: string): string {

@@ -2,13 +2,13 @@
 // straight from its files once it is gone (under the lock the supervisor held,
 // so a client never reads a cursor the supervisor might still move).
 import { BgtermError, EXIT, errnoCode, notRunningError } from "../errors.ts";
-import { Channel } from "./channel.ts";
-import { DELIVERY_CHUNK, planDelivery } from "./delivery.ts";
-import { lockExclusive } from "./lock.ts";
-import type { DeliveryDone, Reply, Request, WaitSpec } from "./protocol.ts";
-import { OutputRing } from "./ring.ts";
+import { Channel } from "../shared/channel.ts";
+import { DELIVERY_CHUNK, planDelivery } from "../shared/delivery.ts";
+import { lockExclusive } from "../shared/flock.ts";
+import type { DeliveryDone, Reply, Request, WaitSpec } from "../shared/protocol.ts";
+import { OutputRing } from "../shared/ring.ts";
 import { sessionState } from "./registry.ts";
-import type { SessionFiles } from "./store.ts";
+import type { SessionFiles } from "../shared/session-files.ts";
 
 type ClientChannel = Channel<Reply, Request>;
 

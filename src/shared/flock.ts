@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import { dlopen, FFIType, read } from "bun:ffi";
 import { BgtermError, EXIT } from "../errors.ts";
-import { openPrivate } from "./fsutil.ts";
+import { openPrivate } from "./private-fs.ts";
 
 const LOCK_EX = 2;
 const LOCK_NB = 4;

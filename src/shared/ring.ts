@@ -2,7 +2,7 @@
 // byte at absolute offset k stored at file position k % capacity. Disk use and
 // memory stay bounded however long the session runs; offsets never reset.
 import fs from "node:fs";
-import { openPrivate, READ_WRITE_CREATE } from "./fsutil.ts";
+import { openPrivate, READ_WRITE_CREATE } from "./private-fs.ts";
 
 export class OutputRing {
   private constructor(

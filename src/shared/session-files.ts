@@ -21,7 +21,7 @@ import {
   READ_WRITE_CREATE,
   readTextIfExists,
   writeFileAtomic,
-} from "./fsutil.ts";
+} from "./private-fs.ts";
 
 // What `start` hands the supervisor.
 export interface SessionSpec {

@@ -2,11 +2,11 @@
 // (SIGHUP, then SIGKILL after the grace period), records the exit and exits;
 // then the folder and the name go. A lost session's orphans are found and
 // ended here instead, identified by the session id the child leads.
-import { requestOk, withSession } from "./client.ts";
-import { lockExclusive } from "./lock.ts";
-import { readProcStat, sessionMembers, signalSession } from "./procfs.ts";
+import { requestOk, withSession } from "./requests.ts";
+import { lockExclusive } from "../shared/flock.ts";
+import { readProcStat, sessionMembers, signalSession } from "../shared/procfs.ts";
 import { releaseName } from "./registry.ts";
-import type { SessionFiles } from "./store.ts";
+import type { SessionFiles } from "../shared/session-files.ts";
 
 const CHECK_MS = 20;
 

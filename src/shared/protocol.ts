@@ -50,7 +50,7 @@ export type Reply =
   | { op: "data"; offset: number } // payload: output bytes starting at offset
   | DeliveryDone
   | { op: "exited"; exit_code: number }
-  | { op: "screen"; screen: import("./screen.ts").ScreenSnapshot; offset: number }
+  | { op: "screen"; screen: import("./screen-model.ts").ScreenSnapshot; offset: number }
   | { op: "modes"; application_cursor: boolean; bracketed_paste: boolean }
   | { op: "error"; code: number; message: string };
 

@@ -1,7 +1,7 @@
 // One client connection as the supervisor sees it: a framed channel plus
 // what the supervisor tracks for it.
-import type { Channel } from "./channel.ts";
-import type { Reply, Request } from "./protocol.ts";
+import type { Channel } from "../shared/channel.ts";
+import type { Reply, Request } from "../shared/protocol.ts";
 
 export type Conn = Channel<Request, Reply> & {
   // A delivery waiting for this client's acknowledgement.

@@ -4,8 +4,8 @@
 // start-up error to or closes after {"ok":true} (abduco's handshake).
 import fs from "node:fs";
 import { BgtermError, EXIT } from "../errors.ts";
-import { openPrivate } from "./fsutil.ts";
-import type { SessionFiles } from "./store.ts";
+import { openPrivate } from "../shared/private-fs.ts";
+import type { SessionFiles } from "../shared/session-files.ts";
 
 // argv that runs this program again: the compiled binary alone, or bun + script.
 export function selfCommand(): string[] {

@@ -5,7 +5,7 @@
 // Output marks are coalesced to at most one per MARK_MS, so a flood costs a
 // few writes per second, not one per chunk.
 import fs from "node:fs";
-import { openPrivate } from "./fsutil.ts";
+import { openPrivate } from "./private-fs.ts";
 
 const MARK_MS = 2;
 

@@ -3,10 +3,10 @@
 // move a cursor only once the client acknowledges them. The supervisor owns the
 // stream; this desk only reads it through StreamView.
 import type { Conn } from "./connection.ts";
-import { DELIVERY_CHUNK, planDelivery } from "./delivery.ts";
-import type { Request, WaitSpec } from "./protocol.ts";
-import type { OutputRing } from "./ring.ts";
-import type { SessionFiles } from "./store.ts";
+import { DELIVERY_CHUNK, planDelivery } from "../shared/delivery.ts";
+import type { Request, WaitSpec } from "../shared/protocol.ts";
+import type { OutputRing } from "../shared/ring.ts";
+import type { SessionFiles } from "../shared/session-files.ts";
 
 // How much recent text an --until pattern is matched against.
 const UNTIL_WINDOW = 1 << 20;
