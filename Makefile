@@ -14,7 +14,7 @@ NODE_EXTRA_CA_CERTS ?= $(SYSTEM_CA)
 export NODE_EXTRA_CA_CERTS
 endif
 
-.PHONY: all build test demo bench lint typecheck clean install deps
+.PHONY: all build test test-unit test-slow check demo bench lint format typecheck clean install deps
 
 all: build
 
@@ -37,13 +37,27 @@ $(BIN): node_modules/.deps-installed $(SOURCES)
 build: $(BIN)
 
 # Tests drive the compiled binary; each file uses its own state dir.
+# `test` is what CI runs; slow cases (*.slow.test.ts) run in `test-slow`.
 test: build
-	$(BUN) test --timeout 120000 test/
+	$(BUN) test --timeout 120000 --path-ignore-patterns '**/*.slow.test.ts' test/
+
+# Pure modules only: seconds, no binary needed.
+test-unit: node_modules/.deps-installed
+	$(BUN) test --timeout 20000 test/unit/
+
+test-slow: build
+	$(BUN) test --timeout 600000 $$(find test -name '*.slow.test.ts' | sort)
 
 typecheck: node_modules/.deps-installed
 	$(BUN) x tsc --noEmit -p .
 
-lint: typecheck
+lint: node_modules/.deps-installed
+	node_modules/.bin/biome check .
+
+format: node_modules/.deps-installed
+	node_modules/.bin/biome format --write .
+
+check: typecheck lint test
 
 demo: build
 	@sh test/fixtures/demo.sh $(BIN)

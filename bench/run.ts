@@ -45,7 +45,9 @@ const ratio = (a: Stats | number, b: Stats | number) => median(a) / median(b);
 function record(row: Row): void {
   rows.push(row);
   const value = row.value === null ? "skipped" : fmt(row.value, row.unit);
-  const compare = row.compare ? `  vs ${row.compare.label} ${fmt(row.compare.value, row.unit)} (x${ratio(row.value!, row.compare.value).toFixed(2)})` : "";
+  const compare = row.compare
+    ? `  vs ${row.compare.label} ${fmt(row.compare.value, row.unit)} (x${ratio(row.value!, row.compare.value).toFixed(2)})`
+    : "";
   console.error(`  ${row.metric}: ${value}${compare}${row.note ? `  [${row.note}]` : ""}`);
 }
 
@@ -58,7 +60,10 @@ async function compileHello(): Promise<string> {
   const out = path.join(ROOT, "bench", ".build", "hello");
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const bun = process.execPath;
-  const built = Bun.spawnSync([bun, "build", "--compile", "--minify", "--bytecode", path.join(ROOT, "bench", "hello.ts"), "--outfile", out], { stdout: "ignore" });
+  const built = Bun.spawnSync(
+    [bun, "build", "--compile", "--minify", "--bytecode", path.join(ROOT, "bench", "hello.ts"), "--outfile", out],
+    { stdout: "ignore" },
+  );
   if (built.exitCode !== 0) throw new Error("could not compile the hello-world floor");
   return out;
 }
@@ -78,7 +83,13 @@ async function cliFloor(hello: string): Promise<Stats> {
   const floor = await measure(N, 3, async () => (await run([hello])).ms);
   record({ section: "floor", metric: "compiled Bun hello-world", unit: "ms", value: floor });
   const version = await measure(N, 3, async () => (await run([BIN, "--version"])).ms);
-  record({ section: "floor", metric: "bgterm --version", unit: "ms", value: version, compare: { label: "hello", value: floor } });
+  record({
+    section: "floor",
+    metric: "bgterm --version",
+    unit: "ms",
+    value: version,
+    compare: { label: "hello", value: floor },
+  });
   return floor;
 }
 
@@ -92,26 +103,67 @@ async function startLatency(floor: Stats, tmuxSkip?: string): Promise<void> {
     return r.ms;
   });
   await bg(["close", ...ids]);
-  record({ section: "start", metric: "bgterm start cat", unit: "ms", value: start, compare: { label: "hello", value: floor }, target: "<= 3x floor", met: ratio(start, floor) <= 3 });
-  if (tmuxSkip) return record({ section: "start", metric: "tmux new-session -d", unit: "ms", value: null, note: tmuxSkip });
+  record({
+    section: "start",
+    metric: "bgterm start cat",
+    unit: "ms",
+    value: start,
+    compare: { label: "hello", value: floor },
+    target: "<= 3x floor",
+    met: ratio(start, floor) <= 3,
+  });
+  if (tmuxSkip)
+    return record({ section: "start", metric: "tmux new-session -d", unit: "ms", value: null, note: tmuxSkip });
   const socket = `bgb-${process.pid}-start`;
   trackTmux(socket);
-  const tmux = await measure(N, 2, async (i) => (await run(["tmux", "-L", socket, "new-session", "-d", "-s", `s${i + 10}`, "cat"])).ms);
+  const tmux = await measure(
+    N,
+    2,
+    async (i) => (await run(["tmux", "-L", socket, "new-session", "-d", "-s", `s${i + 10}`, "cat"])).ms,
+  );
   Bun.spawnSync(["tmux", "-L", socket, "kill-server"]);
-  record({ section: "start", metric: "tmux new-session -d (private server)", unit: "ms", value: tmux, compare: { label: "bgterm", value: start } });
+  record({
+    section: "start",
+    metric: "tmux new-session -d (private server)",
+    unit: "ms",
+    value: tmux,
+    compare: { label: "bgterm", value: start },
+  });
 }
 
 // ---- 3. round trip -------------------------------------------------------------
 async function roundTrip(floor: Stats, tmuxSkip?: string): Promise<void> {
   console.error("3. round trip");
   const cat = await bg(["start", "cat"]);
-  const sendCat = await measure(N, 3, async (i) => (await run([BIN, "send", cat, `ping${i}`, "--until", `ping${i}`])).ms);
-  record({ section: "round trip", metric: "bgterm send on cat (until echo)", unit: "ms", value: sendCat, compare: { label: "hello", value: floor }, target: "<= 1.5x floor", met: ratio(sendCat, floor) <= 1.5 });
+  const sendCat = await measure(
+    N,
+    3,
+    async (i) => (await run([BIN, "send", cat, `ping${i}`, "--until", `ping${i}`])).ms,
+  );
+  record({
+    section: "round trip",
+    metric: "bgterm send on cat (until echo)",
+    unit: "ms",
+    value: sendCat,
+    compare: { label: "hello", value: floor },
+    target: "<= 1.5x floor",
+    met: ratio(sendCat, floor) <= 1.5,
+  });
 
   const py = await bg(["start", "python3"]);
   await bg(["poll", py, "--until", ">>> $"]);
-  const sendPy = await measure(N, 3, async (i) => (await run([BIN, "send", py, "--until", ">>> $", "--", String(i)])).ms);
-  record({ section: "round trip", metric: "bgterm send on python3 (until prompt)", unit: "ms", value: sendPy, compare: { label: "hello", value: floor } });
+  const sendPy = await measure(
+    N,
+    3,
+    async (i) => (await run([BIN, "send", py, "--until", ">>> $", "--", String(i)])).ms,
+  );
+  record({
+    section: "round trip",
+    metric: "bgterm send on python3 (until prompt)",
+    unit: "ms",
+    value: sendPy,
+    compare: { label: "hello", value: floor },
+  });
   await bg(["close", cat, py]);
 
   // The physical limit: a PTY echo inside one process, no CLI, no socket.
@@ -142,7 +194,14 @@ async function roundTrip(floor: Stats, tmuxSkip?: string): Promise<void> {
   proc.kill();
   record({ section: "round trip", metric: "in-process PTY echo (physical limit)", unit: "ms", value: echo });
 
-  if (tmuxSkip) return record({ section: "round trip", metric: "tmux send-keys + capture-pane", unit: "ms", value: null, note: tmuxSkip });
+  if (tmuxSkip)
+    return record({
+      section: "round trip",
+      metric: "tmux send-keys + capture-pane",
+      unit: "ms",
+      value: null,
+      note: tmuxSkip,
+    });
   const socket = `bgb-${process.pid}-rt`;
   trackTmux(socket);
   Bun.spawnSync(["tmux", "-L", socket, "new-session", "-d", "-s", "rt", "-x", "80", "-y", "24", "cat"]);
@@ -157,13 +216,22 @@ async function roundTrip(floor: Stats, tmuxSkip?: string): Promise<void> {
     return performance.now() - t0;
   });
   Bun.spawnSync(["tmux", "-L", socket, "kill-server"]);
-  record({ section: "round trip", metric: "tmux send-keys + capture-pane loop", unit: "ms", value: tmux, compare: { label: "bgterm send", value: sendCat }, target: "bgterm faster", met: median(sendCat) < median(tmux) });
+  record({
+    section: "round trip",
+    metric: "tmux send-keys + capture-pane loop",
+    unit: "ms",
+    value: tmux,
+    compare: { label: "bgterm send", value: sendCat },
+    target: "bgterm faster",
+    met: median(sendCat) < median(tmux),
+  });
 }
 
 // ---- 4. wake-up -----------------------------------------------------------------
 async function wakeUp(floor: Stats): Promise<void> {
   console.error("4. wake-up");
-  const script = "import sys,time\nfor line in sys.stdin:\n  time.sleep(0.25)\n  print('W', time.time_ns(), flush=True)";
+  const script =
+    "import sys,time\nfor line in sys.stdin:\n  time.sleep(0.25)\n  print('W', time.time_ns(), flush=True)";
   // Echo off: the trigger's Enter must not wake the poll, only the child's write.
   const id = await bg(["start", "sh", "-c", `stty -echo; exec python3 -u -c "${script}"`]);
   const latency = await measure(QUICK ? 8 : 20, 2, async () => {
@@ -178,7 +246,15 @@ async function wakeUp(floor: Stats): Promise<void> {
     return (returned - written) / 1e6;
   });
   await bg(["close", id]);
-  record({ section: "wake-up", metric: "child write -> waiting poll exited", unit: "ms", value: latency, compare: { label: "hello", value: floor }, target: "< floor + 2 ms", met: latency.median < floor.median + 2 });
+  record({
+    section: "wake-up",
+    metric: "child write -> waiting poll exited",
+    unit: "ms",
+    value: latency,
+    compare: { label: "hello", value: floor },
+    target: "< floor + 2 ms",
+    met: latency.median < floor.median + 2,
+  });
 }
 
 // ---- 5. throughput -----------------------------------------------------------------
@@ -241,10 +317,17 @@ async function screenCost(): Promise<void> {
     metric: `capture ${bytes / MiB} MiB with the emulator fed`,
     unit: "MiB/s",
     value: withEmulator,
-    ...(without ? { compare: { label: "without emulator", value: without }, target: "within 10%", met: median(withEmulator) >= 0.9 * median(without) } : {}),
+    ...(without
+      ? {
+          compare: { label: "without emulator", value: without },
+          target: "within 10%",
+          met: median(withEmulator) >= 0.9 * median(without),
+        }
+      : {}),
   });
   // screen after 16 MiB of text: emulator already fed (looked at before), and first look.
-  const text = "import sys\nline = ('x' * 70 + '\\n') * 1024\nfor i in range(234): sys.stdout.write(line)\nsys.stdout.flush()\nprint('END')";
+  const text =
+    "import sys\nline = ('x' * 70 + '\\n') * 1024\nfor i in range(234): sys.stdout.write(line)\nsys.stdout.flush()\nprint('END')";
   for (const lookedBefore of [true, false]) {
     const samples: number[] = [];
     for (let r = 0; r < (QUICK ? 2 : 5); r++) {
@@ -282,9 +365,21 @@ async function idleCost(): Promise<void> {
   const cpuPercent = (ticks / clockTicks / seconds) * 100;
   const pss = supervisors.map(pssKb);
   await bg(["close", ...ids]);
-  record({ section: "idle", metric: `${count} idle sessions, total supervisor CPU over ${seconds} s`, unit: "% of a core", value: cpuPercent, target: "< 1%", met: cpuPercent < 1 });
+  record({
+    section: "idle",
+    metric: `${count} idle sessions, total supervisor CPU over ${seconds} s`,
+    unit: "% of a core",
+    value: cpuPercent,
+    target: "< 1%",
+    met: cpuPercent < 1,
+  });
   record({ section: "idle", metric: "PSS per supervisor", unit: "MiB", value: stats(pss.map((kb) => kb / 1024)) });
-  record({ section: "idle", metric: `PSS of ${count} supervisors`, unit: "MiB", value: pss.reduce((a, b) => a + b, 0) / 1024 });
+  record({
+    section: "idle",
+    metric: `PSS of ${count} supervisors`,
+    unit: "MiB",
+    value: pss.reduce((a, b) => a + b, 0) / 1024,
+  });
 }
 
 // ---- 7. scale ------------------------------------------------------------------------------
@@ -334,8 +429,21 @@ async function flood(): Promise<void> {
     window.stdout.endsWith("END") &&
     /^x+END$/.test(window.stdout);
   await bg(["close", id]);
-  record({ section: "flood", metric: `supervisor peak RSS, ${bytes / MiB} MiB with a reader every 100 ms (${polls} polls)`, unit: "MiB", value: peakKb / 1024, target: "< 64 MiB", met: peakKb / 1024 < 64 });
-  record({ section: "flood", metric: "retained window is exactly the last 16 MiB", unit: "", value: exact ? 1 : 0, met: exact });
+  record({
+    section: "flood",
+    metric: `supervisor peak RSS, ${bytes / MiB} MiB with a reader every 100 ms (${polls} polls)`,
+    unit: "MiB",
+    value: peakKb / 1024,
+    target: "< 64 MiB",
+    met: peakKb / 1024 < 64,
+  });
+  record({
+    section: "flood",
+    metric: "retained window is exactly the last 16 MiB",
+    unit: "",
+    value: exact ? 1 : 0,
+    met: exact,
+  });
 }
 
 function machine() {
@@ -351,7 +459,10 @@ function machine() {
 }
 
 function table(): string {
-  const lines = ["| section | metric | bgterm | compared with | ratio | target | met |", "|---|---|---|---|---|---|---|"];
+  const lines = [
+    "| section | metric | bgterm | compared with | ratio | target | met |",
+    "|---|---|---|---|---|---|---|",
+  ];
   for (const r of rows) {
     const value = r.value === null ? `skipped: ${r.note}` : fmt(r.value, r.unit);
     const compare = r.compare ? `${r.compare.label}: ${fmt(r.compare.value, r.unit)}` : "";
@@ -378,7 +489,10 @@ async function main(): Promise<void> {
   await flood();
   const results = {
     machine: machine(),
-    rows: rows.map((r) => ({ ...r, ratio: r.compare && r.value !== null ? ratio(r.value, r.compare.value) : undefined })),
+    rows: rows.map((r) => ({
+      ...r,
+      ratio: r.compare && r.value !== null ? ratio(r.value, r.compare.value) : undefined,
+    })),
   };
   fs.writeFileSync(path.join(ROOT, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
   console.log(table());

@@ -1,7 +1,3 @@
-// Test helpers: run the compiled binary against a private state dir, wait on
-// deadlines (never a fixed sleep as the check), and make sure every session a
-// test started is closed and every supervisor and child it ran is gone.
-import { expect } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -99,9 +95,20 @@ export class Bg {
 
   // Polls until the accumulated output of `reader` matches, within a deadline.
   async readUntil(id: string, pattern: RegExp, timeoutMs = 15_000, reader = "default"): Promise<string> {
-    const result = await this.run(["poll", id, "--until", pattern.source, "--yield", String(timeoutMs), "--reader", reader]);
+    const result = await this.run([
+      "poll",
+      id,
+      "--until",
+      pattern.source,
+      "--yield",
+      String(timeoutMs),
+      "--reader",
+      reader,
+    ]);
     if (result.code !== 0) {
-      throw new Error(`no match for ${pattern} within ${timeoutMs} ms (exit ${result.code}): ${JSON.stringify(result.text)}`);
+      throw new Error(
+        `no match for ${pattern} within ${timeoutMs} ms (exit ${result.code}): ${JSON.stringify(result.text)}`,
+      );
     }
     return result.text;
   }
@@ -128,7 +135,11 @@ export function processAlive(pid: number): boolean {
 }
 
 // Waits (bounded) until check() is true; fails the test with `what` otherwise.
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   let delay = 5;
   while (!(await check())) {
@@ -163,7 +174,8 @@ export function ensureProgram(name: string, aptPackage = name): string | undefin
   if (found) return found;
   if (process.getuid?.() !== 0 || !Bun.which("apt-get")) return undefined;
   const install = () =>
-    Bun.spawnSync(["apt-get", "install", "-y", "-qq", aptPackage], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+    Bun.spawnSync(["apt-get", "install", "-y", "-qq", aptPackage], { stdout: "ignore", stderr: "ignore" }).exitCode ===
+    0;
   if (!install()) {
     Bun.spawnSync(["apt-get", "update", "-qq"], { stdout: "ignore", stderr: "ignore" });
     install();

@@ -64,7 +64,7 @@ export function parseArgs(rawArgs: string[], def: ArgsDef, options: ParseOptions
     const eq = token.indexOf("=");
     const name = token.slice(long ? 2 : 1, eq === -1 ? undefined : eq);
     const inline = eq === -1 ? undefined : token.slice(eq + 1);
-    let info = table.get(name);
+    const info = table.get(name);
     if (!info && long && name.startsWith("no-")) {
       const positive = table.get(name.slice(3));
       if (positive?.type === "boolean" && inline === undefined) {

@@ -1,15 +1,7 @@
 // The read path shared by poll, send and read: ask the live supervisor, or read
 // the files of an ended session, and print through one printer.
 import { notRunningError } from "../errors.ts";
-import {
-  connect,
-  type PollOptions,
-  peekLive,
-  pollLive,
-  type ReadResult,
-  readOffline,
-  withSession,
-} from "../client/requests.ts";
+import { connect, type PollOptions, peekLive, pollLive, readOffline, withSession } from "../client/requests.ts";
 import { sessionState } from "../client/registry.ts";
 import type { SessionFiles } from "../shared/session-files.ts";
 import { createReadPrinter } from "./print-read.ts";
@@ -23,18 +15,17 @@ export async function pollAndPrint(
   const printer = createReadPrinter();
   let matchText = "";
   const offline = () =>
-    readOffline(files, { reader: options.reader, limit: options.limit, advance: true }, {
-      async write(chunk, offset) {
-        if (options.until) matchText += new TextDecoder().decode(chunk);
-        await printer.sink.write(chunk, offset);
+    readOffline(
+      files,
+      { reader: options.reader, limit: options.limit, advance: true },
+      {
+        async write(chunk, offset) {
+          if (options.until) matchText += new TextDecoder().decode(chunk);
+          await printer.sink.write(chunk, offset);
+        },
       },
-    });
-  const result = await withSession(
-    files,
-    (live) => pollLive(files, live, options, printer.sink),
-    offline,
-    channel,
-  );
+    );
+  const result = await withSession(files, (live) => pollLive(files, live, options, printer.sink), offline, channel);
   if (options.until && result.matched === undefined) {
     result.matched = new RegExp(options.until.source, options.until.flags).test(matchText);
   }
@@ -52,7 +43,12 @@ export async function readAndPrint(
     (channel) =>
       options.peek
         ? peekLive(files, channel, options, printer.sink)
-        : pollLive(files, channel, { reader: options.reader, limit: options.limit, yield_ms: 0, idle_ms: 0 }, printer.sink),
+        : pollLive(
+            files,
+            channel,
+            { reader: options.reader, limit: options.limit, yield_ms: 0, idle_ms: 0 },
+            printer.sink,
+          ),
     () => readOffline(files, { ...options, advance: !options.peek }, printer.sink),
   );
   return printer.finish(files, result);

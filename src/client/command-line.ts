@@ -48,7 +48,8 @@ export function resolveProgram(program: string, cwd: string, env: Record<string,
     const file = path.resolve(cwd, program);
     const check = isExecutableFile(file);
     if (check === "missing") throw new BgtermError(EXIT.notFound, `command not found: ${program}`);
-    if (check === "not-executable") throw new BgtermError(EXIT.cannotExecute, `cannot execute ${program}: permission denied or not a file`);
+    if (check === "not-executable")
+      throw new BgtermError(EXIT.cannotExecute, `cannot execute ${program}: permission denied or not a file`);
     return file;
   }
   let denied: string | undefined;

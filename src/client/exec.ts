@@ -92,7 +92,10 @@ export function extractOutput(bytes: Buffer, markers: ExecMarkers, stopAt: numbe
 }
 
 // The exit status in a marker match found in bytes, if any.
-export function findStatus(bytes: Buffer, pattern: { source: string; flags: string }): { status: number; at: number } | undefined {
+export function findStatus(
+  bytes: Buffer,
+  pattern: { source: string; flags: string },
+): { status: number; at: number } | undefined {
   const match = new RegExp(pattern.source, pattern.flags).exec(bytes.toString("latin1"));
   return match ? { status: Number(match[1]), at: match.index } : undefined;
 }

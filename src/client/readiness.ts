@@ -88,7 +88,12 @@ export async function waitUntilReady(files: SessionFiles, check: ReadyCheck, tim
     exitWatch?.end();
     lockExclusive(files.lock).release();
     const status = files.readStatus();
-    return fail(new BgtermError(EXIT.notRunning, `session ${files.id} exited (code ${status?.exit_code ?? "unknown"}) before it was ready`));
+    return fail(
+      new BgtermError(
+        EXIT.notRunning,
+        `session ${files.id} exited (code ${status?.exit_code ?? "unknown"}) before it was ready`,
+      ),
+    );
   }
   const stop = { done: false };
   const discard = { write() {} };
@@ -121,7 +126,12 @@ export async function waitUntilReady(files: SessionFiles, check: ReadyCheck, tim
       const status = files.readStatus();
       code ??= status?.exit_code ?? null;
       if (code !== null || status) {
-        return fail(new BgtermError(EXIT.notRunning, `session ${files.id} exited (code ${code ?? "unknown"}) before it was ready`));
+        return fail(
+          new BgtermError(
+            EXIT.notRunning,
+            `session ${files.id} exited (code ${code ?? "unknown"}) before it was ready`,
+          ),
+        );
       }
     }
     return fail(timeoutError(`session ${files.id} was not ready after ${timeoutMs} ms (it is still running)`));

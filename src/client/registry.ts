@@ -109,10 +109,8 @@ export function resolveSession(arg: string): SessionFiles {
   const stateDir = ensureStateDir();
   const id = ref.kind === "id" ? ref.id : nameOwner(stateDir, ref.name);
   const files = id === undefined ? undefined : new SessionFiles(stateDir, id);
-  if (!files || !files.exists()) {
-    throw noSessionError(
-      ref.kind === "id" ? `no session with id ${ref.id}` : `no session named '${ref.name}'`,
-    );
+  if (!files?.exists()) {
+    throw noSessionError(ref.kind === "id" ? `no session with id ${ref.id}` : `no session named '${ref.name}'`);
   }
   return files;
 }

@@ -93,11 +93,7 @@ async function expectReply(files: SessionFiles, channel: ClientChannel): Promise
 }
 
 // Receives data frames into the sink until the summary arrives.
-async function receiveDelivery(
-  files: SessionFiles,
-  channel: ClientChannel,
-  sink: OutputSink,
-): Promise<DeliveryDone> {
+async function receiveDelivery(files: SessionFiles, channel: ClientChannel, sink: OutputSink): Promise<DeliveryDone> {
   let received = false;
   for (;;) {
     const { header, payload } = await expectReply(files, channel).catch((error) => {
@@ -226,9 +222,7 @@ export async function waitForExit(files: SessionFiles): Promise<number> {
       const status = files.readStatus();
       if (status) return status.exit_code;
       if (sessionState(files) === "lost") {
-        throw notRunningError(
-          `session ${files.id} is lost: its supervisor died without recording an exit status`,
-        );
+        throw notRunningError(`session ${files.id} is lost: its supervisor died without recording an exit status`);
       }
       throw notRunningError(`session ${files.id} has not started`);
     },

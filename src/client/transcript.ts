@@ -78,7 +78,8 @@ export function scanTranscript(
       line++;
     };
     for (let at = start; at < end && line < to; at += SCAN_CHUNK) {
-      const text = partial + decoder.decode(plain.push(ring.read(at, Math.min(end, at + SCAN_CHUNK))), { stream: true });
+      const text =
+        partial + decoder.decode(plain.push(ring.read(at, Math.min(end, at + SCAN_CHUNK))), { stream: true });
       const parts = text.split("\n");
       partial = parts.pop()!;
       for (const part of parts) emit(part);

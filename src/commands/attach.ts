@@ -15,7 +15,10 @@ import { encodeKey } from "../text/keys.ts";
 const RESTORE = "\x1b[0m\x1b[?25h\x1b[?1l\x1b[?2004l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1049l";
 
 export default command({
-  meta: { name: "attach", description: "Connect your terminal to a session; the detach key (default C-]) leaves it running" },
+  meta: {
+    name: "attach",
+    description: "Connect your terminal to a session; the detach key (default C-]) leaves it running",
+  },
   args: {
     ...sessionArg,
     "detach-key": { type: "string", description: "Key that detaches, in send -k notation (default C-])" },
@@ -23,7 +26,9 @@ export default command({
   },
   async run(args) {
     if (!isTerminal(0) || !isTerminal(1)) {
-      throw usageError("attach needs a terminal on stdin and stdout (it forwards your keystrokes); use send and poll from scripts");
+      throw usageError(
+        "attach needs a terminal on stdin and stdout (it forwards your keystrokes); use send and poll from scripts",
+      );
     }
     const detachKey = encodeKey((args["detach-key"] as string | undefined) ?? "C-]");
     if (detachKey.length !== 1) throw usageError("the detach key must be a single byte, such as C-] or C-q");

@@ -8,7 +8,22 @@ import { printLine } from "../cli/output.ts";
 import { commands } from "./index.ts";
 
 // Subcommands whose positional arguments are sessions.
-const TAKES_SESSION = ["send", "poll", "read", "wait", "exec", "export", "screen", "attach", "lines", "grep", "close", "kill", "resize", "info"];
+const TAKES_SESSION = [
+  "send",
+  "poll",
+  "read",
+  "wait",
+  "exec",
+  "export",
+  "screen",
+  "attach",
+  "lines",
+  "grep",
+  "close",
+  "kill",
+  "resize",
+  "info",
+];
 
 async function optionTable(): Promise<Record<string, string[]>> {
   const table: Record<string, string[]> = {};
@@ -74,7 +89,8 @@ function fishScript(table: Record<string, string[]>): string {
     `complete -c bgterm -n "__fish_seen_subcommand_from completions" -a "bash zsh fish"`,
   ];
   for (const [name, options] of Object.entries(table)) {
-    for (const option of options) lines.push(`complete -c bgterm -n "__fish_seen_subcommand_from ${name}" -l ${option.slice(2)}`);
+    for (const option of options)
+      lines.push(`complete -c bgterm -n "__fish_seen_subcommand_from ${name}" -l ${option.slice(2)}`);
   }
   return `${lines.join("\n")}\n`;
 }
@@ -88,7 +104,14 @@ export default command({
   async run(args) {
     const table = await optionTable();
     const shell = args.shell as string;
-    const script = shell === "bash" ? bashScript(table) : shell === "zsh" ? zshScript(table) : shell === "fish" ? fishScript(table) : undefined;
+    const script =
+      shell === "bash"
+        ? bashScript(table)
+        : shell === "zsh"
+          ? zshScript(table)
+          : shell === "fish"
+            ? fishScript(table)
+            : undefined;
     if (script === undefined) throw usageError(`unknown shell '${shell}' (choose bash, zsh or fish)`);
     await printLine(script.trimEnd());
   },

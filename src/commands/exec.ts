@@ -20,7 +20,10 @@ export default command({
     ...sessionArg,
     command: { type: "positional", description: "The command line (may span lines, use heredocs)", required: true },
     timeout: { type: "string", description: "Give up after MS milliseconds: exit 124, the command keeps running" },
-    interrupt: { type: "boolean", description: "On timeout send C-c and wait for the shell; exit with the command's status" },
+    interrupt: {
+      type: "boolean",
+      description: "On timeout send C-c and wait for the shell; exit with the command's status",
+    },
     ...outputArgs,
   },
   parsing: { variadic: "command" },
@@ -61,13 +64,21 @@ export default command({
     const exitCode = status?.status ?? null;
     const durationMs = Math.round(performance.now() - started);
     if (outputMode.json) {
-      await printJson({ exit_code: exitCode, output: output.toString("utf8"), timed_out: timedOut, duration_ms: durationMs });
+      await printJson({
+        exit_code: exitCode,
+        output: output.toString("utf8"),
+        timed_out: timedOut,
+        duration_ms: durationMs,
+      });
     } else {
       await writeBytes(output);
     }
     if (exitCode !== null) return exitCode;
     if (!result.running) {
-      throw new BgtermError(EXIT.notRunning, `session ${files.id}'s shell exited (code ${result.exit_code ?? "unknown"}) before the command finished`);
+      throw new BgtermError(
+        EXIT.notRunning,
+        `session ${files.id}'s shell exited (code ${result.exit_code ?? "unknown"}) before the command finished`,
+      );
     }
     throw timeoutError(
       args.interrupt

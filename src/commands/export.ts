@@ -9,7 +9,10 @@ import { OutputRing } from "../shared/ring.ts";
 import { PlainFilter } from "../text/plain.ts";
 
 export default command({
-  meta: { name: "export", description: "Write the retained output as asciicast v2 (--format cast) or plain text (txt)" },
+  meta: {
+    name: "export",
+    description: "Write the retained output as asciicast v2 (--format cast) or plain text (txt)",
+  },
   args: {
     ...sessionArg,
     format: { type: "string", description: "cast (asciicast v2, for asciinema play) or txt (default cast)" },
@@ -28,7 +31,8 @@ export default command({
     try {
       if (format === "txt") {
         const plain = new PlainFilter();
-        for (let at = start; at < end; at += 1 << 20) await writeBytes(plain.push(ring.read(at, Math.min(end, at + (1 << 20)))));
+        for (let at = start; at < end; at += 1 << 20)
+          await writeBytes(plain.push(ring.read(at, Math.min(end, at + (1 << 20)))));
         return void (await writeBytes(plain.flush()));
       }
       await printLine(
@@ -61,7 +65,11 @@ export default command({
         at = to;
       }
       // Output not yet marked (the session is still writing) gets the last time.
-      await emit(lastTime, "o", (at < end ? decoder.decode(ring.read(at, end), { stream: true }) : "") + decoder.decode());
+      await emit(
+        lastTime,
+        "o",
+        (at < end ? decoder.decode(ring.read(at, end), { stream: true }) : "") + decoder.decode(),
+      );
     } finally {
       ring.close();
     }

@@ -21,7 +21,11 @@ export default command({
   meta: { name: "lines", description: "Print the transcript as lines (escapes stripped, CR overwrites resolved)" },
   args: {
     ...sessionArg,
-    range: { type: "positional", required: false, description: "START[:END], zero-based absolute line numbers, END exclusive" },
+    range: {
+      type: "positional",
+      required: false,
+      description: "START[:END], zero-based absolute line numbers, END exclusive",
+    },
     tail: { type: "string", description: "Only the last N lines" },
     number: { type: "boolean", alias: "n", description: "Prefix each line with its number and a tab" },
     ...outputArgs,

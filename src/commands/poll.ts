@@ -12,7 +12,10 @@ import type { SessionFiles } from "../shared/session-files.ts";
 // Watches every session without consuming anything; the first with unread
 // output (matching --until, quiet for --idle) wins. Exited sessions with
 // unread output win at once.
-async function firstWithOutput(targets: SessionFiles[], options: ReturnType<typeof pollOptions>): Promise<SessionFiles> {
+async function firstWithOutput(
+  targets: SessionFiles[],
+  options: ReturnType<typeof pollOptions>,
+): Promise<SessionFiles> {
   const channels: NonNullable<Awaited<ReturnType<typeof connect>>>[] = [];
   const discard = { write() {} };
   try {
@@ -40,7 +43,10 @@ export default command({
   meta: { name: "poll", description: "Wait for output (bounded) and print what has not been read yet" },
   args: {
     sessions: { type: "positional", description: "Session id or name (several with --any)", required: true },
-    any: { type: "boolean", description: "Watch several sessions; read the first with unread output (its id on the first line)" },
+    any: {
+      type: "boolean",
+      description: "Watch several sessions; read the first with unread output (its id on the first line)",
+    },
     ...waitArgs,
     ...readerArgs,
     ...outputArgs,

@@ -12,12 +12,17 @@ export default command({
   args: {
     ...sessionArg,
     text: { type: "positional", required: false, description: "Text to type (UTF-8), followed by Enter" },
-    key: { type: "string", alias: "k", description: "Send a named key after TEXT: Enter, Tab, Up, C-c, M-x, F1... (repeatable)" },
+    key: {
+      type: "string",
+      alias: "k",
+      description: "Send a named key after TEXT: Enter, Tab, Up, C-c, M-x, F1... (repeatable)",
+    },
     enter: { type: "boolean", default: true, description: "Use --no-enter to send TEXT without Enter" },
     stdin: { type: "boolean", description: "Send standard input's raw bytes (no Enter added)" },
     paste: {
       type: "boolean",
-      description: "Wrap multi-line --stdin in bracketed paste (default: when the program enabled it; --no-paste never)",
+      description:
+        "Wrap multi-line --stdin in bracketed paste (default: when the program enabled it; --no-paste never)",
     },
     ...waitArgs,
     ...readerArgs,
@@ -34,7 +39,8 @@ export default command({
     const channel = await connectRunning(files);
     const stdin = args.stdin ? await Bun.stdin.bytes() : undefined;
     // Cursor keys and pastes are encoded the way the program asked for them.
-    const needModes = keyNames.some(isCursorKey) || (stdin !== undefined && args.paste === undefined && stdin.includes(10));
+    const needModes =
+      keyNames.some(isCursorKey) || (stdin !== undefined && args.paste === undefined && stdin.includes(10));
     const modes = needModes ? await terminalModes(files, channel) : { applicationCursor: false, bracketedPaste: false };
     const keys = keyNames.map((name) => encodeKey(name, modes)).join("");
     const parts: Uint8Array[] = [];

@@ -43,7 +43,10 @@ export default command({
     ready: { type: "string", description: "Return once the output matches this regex" },
     "ready-port": { type: "string", description: "Return once 127.0.0.1 or ::1 accepts connections on this TCP port" },
     "ready-file": { type: "string", description: "Return once this file exists (relative to the session's directory)" },
-    "ready-timeout": { type: "string", description: `How long to wait for readiness (default ${DEFAULT_READY_TIMEOUT_MS} ms; exit 124)` },
+    "ready-timeout": {
+      type: "string",
+      description: `How long to wait for readiness (default ${DEFAULT_READY_TIMEOUT_MS} ms; exit 124)`,
+    },
     reuse: { type: "boolean", description: "With --name: if a live session has the name, return it instead" },
     replace: { type: "boolean", description: "With --name: close a live session of that name first" },
     ...outputArgs,
@@ -74,7 +77,8 @@ export default command({
     if (args.reuse && args.replace) throw usageError("give --reuse or --replace, not both");
     if ((args.reuse || args.replace) && spec.name === null) throw usageError("--reuse and --replace need --name");
     const ready = readyCheck(args, cwd);
-    const readyTimeout = parseMs(args["ready-timeout"] as string | undefined, "--ready-timeout") ?? DEFAULT_READY_TIMEOUT_MS;
+    const readyTimeout =
+      parseMs(args["ready-timeout"] as string | undefined, "--ready-timeout") ?? DEFAULT_READY_TIMEOUT_MS;
     let files: SessionFiles;
     let allocation = allocateSession(spec, args.reuse || args.replace ? "return" : "error");
     if (allocation.kind === "taken" && args.replace) {

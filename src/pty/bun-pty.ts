@@ -53,7 +53,9 @@ const cString = (text: string) => Buffer.from(`${text}\0`);
 
 function spawnBunPty(options: PtySpawnOptions, events: PtyEvents): PtyProcess {
   const lib = loadSymbols();
-  const env = Object.entries(options.env).map(([key, value]) => `${key}=${value}\0`).join("");
+  const env = Object.entries(options.env)
+    .map(([key, value]) => `${key}=${value}\0`)
+    .join("");
   const handle = lib.bun_pty_spawn(
     cString(options.argv.map(quoteWord).join(" ")),
     cString(options.cwd),

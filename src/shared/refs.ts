@@ -20,9 +20,7 @@ export function checkName(name: string, what = "session name"): string {
 // A reader name follows the same rules, except that digits alone are fine.
 export function checkReader(reader: string): string {
   if (!NAME_RE.test(reader) || /^\.{1,2}$/.test(reader)) {
-    throw usageError(
-      `invalid reader name ${JSON.stringify(reader)}: use 1-64 letters, digits, '.', '_' or '-'`,
-    );
+    throw usageError(`invalid reader name ${JSON.stringify(reader)}: use 1-64 letters, digits, '.', '_' or '-'`);
   }
   return reader;
 }

@@ -53,7 +53,12 @@ export class ScreenModel {
       import("@xterm/addon-serialize"),
     ]);
     if (this.term) return this.term;
-    const term = new Terminal({ cols: this.cols, rows: this.rows, scrollback: DEFAULT_SCROLLBACK, allowProposedApi: true });
+    const term = new Terminal({
+      cols: this.cols,
+      rows: this.rows,
+      scrollback: DEFAULT_SCROLLBACK,
+      allowProposedApi: true,
+    });
     this.serializer = new SerializeAddon();
     term.loadAddon(this.serializer as never);
     this.term = term;

@@ -15,13 +15,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { BgtermError, EXIT } from "../errors.ts";
-import {
-  makePrivateDir,
-  openPrivate,
-  READ_WRITE_CREATE,
-  readTextIfExists,
-  writeFileAtomic,
-} from "./private-fs.ts";
+import { makePrivateDir, openPrivate, READ_WRITE_CREATE, readTextIfExists, writeFileAtomic } from "./private-fs.ts";
 
 // What `start` hands the supervisor.
 export interface SessionSpec {
@@ -82,17 +76,39 @@ export class SessionFiles {
     this.dir = path.join(stateDir, "sessions", String(id));
   }
 
-  get meta() { return path.join(this.dir, "meta.json"); }
-  get spec() { return path.join(this.dir, "spec.json"); }
-  get output() { return path.join(this.dir, "output"); }
-  get end() { return path.join(this.dir, "end"); }
-  get status() { return path.join(this.dir, "status.json"); }
-  get cursors() { return path.join(this.dir, "cursors"); }
-  get lock() { return path.join(this.dir, "lock"); }
-  get socket() { return path.join(this.dir, "sock"); }
-  get log() { return path.join(this.dir, "supervisor.log"); }
-  get storageError() { return path.join(this.dir, "storage-error"); }
-  get events() { return path.join(this.dir, "events"); }
+  get meta() {
+    return path.join(this.dir, "meta.json");
+  }
+  get spec() {
+    return path.join(this.dir, "spec.json");
+  }
+  get output() {
+    return path.join(this.dir, "output");
+  }
+  get end() {
+    return path.join(this.dir, "end");
+  }
+  get status() {
+    return path.join(this.dir, "status.json");
+  }
+  get cursors() {
+    return path.join(this.dir, "cursors");
+  }
+  get lock() {
+    return path.join(this.dir, "lock");
+  }
+  get socket() {
+    return path.join(this.dir, "sock");
+  }
+  get log() {
+    return path.join(this.dir, "supervisor.log");
+  }
+  get storageError() {
+    return path.join(this.dir, "storage-error");
+  }
+  get events() {
+    return path.join(this.dir, "events");
+  }
 
   cursor(reader: string): string {
     return path.join(this.cursors, reader);
@@ -108,10 +124,7 @@ export class SessionFiles {
   }
 
   private corrupt(file: string, why: string): BgtermError {
-    return new BgtermError(
-      EXIT.internal,
-      `session ${this.id}: state file ${path.basename(file)} is corrupt (${why})`,
-    );
+    return new BgtermError(EXIT.internal, `session ${this.id}: state file ${path.basename(file)} is corrupt (${why})`);
   }
 
   private readJson<T>(file: string, check: (value: any) => boolean): T | undefined {
@@ -172,7 +185,10 @@ export class SessionFiles {
   private readOffsets(file: string): number[] | undefined {
     const text = readTextIfExists(file);
     if (text === undefined) return undefined;
-    const values = text.trim().split("\n").map((line) => line.trim());
+    const values = text
+      .trim()
+      .split("\n")
+      .map((line) => line.trim());
     if (!values.every((value) => /^\d{1,16}$/.test(value))) throw this.corrupt(file, "not an offset");
     return values.map(Number);
   }

@@ -24,8 +24,7 @@ export function ensureStateDir(): string {
   fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
   makePrivateDir(dir);
   const stat = fs.lstatSync(dir);
-  const refuse = (why: string) =>
-    new BgtermError(EXIT.internal, `refusing state directory ${dir}: ${why}`);
+  const refuse = (why: string) => new BgtermError(EXIT.internal, `refusing state directory ${dir}: ${why}`);
   if (stat.isSymbolicLink()) throw refuse("it is a symbolic link");
   if (!stat.isDirectory()) throw refuse("it is not a directory");
   if (stat.uid !== process.getuid!()) throw refuse(`it is owned by uid ${stat.uid}, not by you`);

@@ -76,7 +76,6 @@ export class ReaderDesk {
     return state;
   }
 
-
   // A poll-like request: wait as it asks, then deliver.
   poll(conn: Conn, request: Extract<Request, { op: "poll" }>): void {
     const state = this.readerState(request.reader);

@@ -62,7 +62,6 @@ function countNewlines(chunk: Uint8Array): number {
   return count;
 }
 
-
 export class Supervisor {
   private end = 0;
   // Newlines in the whole stream, so line numbers stay absolute after drops.
@@ -415,9 +414,7 @@ export class Supervisor {
           this.subscribers.add(conn);
           return void this.pumpSubscriber(conn);
         case "close":
-          return this.beginClose(parseSignal(request.signal), request.grace_ms, () =>
-            this.reply(conn, { op: "ok" }),
-          );
+          return this.beginClose(parseSignal(request.signal), request.grace_ms, () => this.reply(conn, { op: "ok" }));
       }
     } catch (error) {
       this.fail(conn, error);
@@ -474,7 +471,11 @@ export class Supervisor {
     try {
       await this.screen.catchUp(() => this.end);
       const modes = this.screen.modes();
-      this.reply(conn, { op: "modes", application_cursor: modes.applicationCursor, bracketed_paste: modes.bracketedPaste });
+      this.reply(conn, {
+        op: "modes",
+        application_cursor: modes.applicationCursor,
+        bracketed_paste: modes.bracketedPaste,
+      });
     } catch (error) {
       this.fail(conn, error);
     }

@@ -40,7 +40,16 @@ const NAMED: Record<string, string> = {
 function controlByte(char: string): string | undefined {
   const lower = char.toLowerCase();
   if (lower >= "a" && lower <= "z") return String.fromCharCode(lower.charCodeAt(0) - 96);
-  const punct: Record<string, string> = { "@": "\0", "[": "\x1b", "\\": "\x1c", "]": "\x1d", "^": "\x1e", _: "\x1f", "?": "\x7f", " ": "\0" };
+  const punct: Record<string, string> = {
+    "@": "\0",
+    "[": "\x1b",
+    "\\": "\x1c",
+    "]": "\x1d",
+    "^": "\x1e",
+    _: "\x1f",
+    "?": "\x7f",
+    " ": "\0",
+  };
   return punct[char];
 }
 

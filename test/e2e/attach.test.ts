@@ -25,7 +25,13 @@ describe("attach", () => {
     const outer = await bg.start(["--cols", "70", "--rows", "12", "bash", "--norc", "--noprofile"]);
     const before = path.join(bg.stateDir, "stty-before");
     const after = path.join(bg.stateDir, "stty-after");
-    await bg.ok(["send", outer, `stty -g > ${before}; ${BIN} attach ${inner}; echo attach-exit=$?; stty -g > ${after}`, "--yield", "0"]);
+    await bg.ok([
+      "send",
+      outer,
+      `stty -g > ${before}; ${BIN} attach ${inner}; echo attach-exit=$?; stty -g > ${after}`,
+      "--yield",
+      "0",
+    ]);
     // The inner screen is drawn first.
     await screenUntil(outer, /inner-ready/);
     // Keystrokes typed into the outer terminal reach the inner shell...
@@ -52,7 +58,10 @@ describe("attach", () => {
     const outer = await bg.start(["bash", "--norc", "--noprofile"]);
     await bg.ok(["send", outer, `${BIN} attach ${inner}; echo attach-exit=$?`, "--yield", "0"]);
     // attach draws on the alternate screen: once it is there, the client is attached.
-    await eventually(async () => (await bg.json(["screen", outer])).alternate_screen === true, "attach to take the terminal");
+    await eventually(
+      async () => (await bg.json(["screen", outer])).alternate_screen === true,
+      "attach to take the terminal",
+    );
     await bg.ok(["send", inner, "", "--yield", "0"]);
     const text = await screenUntil(outer, /attach-exit=7/);
     expect(text).toContain(`[session ${inner} exited with code 7]`);

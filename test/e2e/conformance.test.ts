@@ -31,7 +31,8 @@ for (const backend of ["bun", "bun-pty"] as const) {
     });
 
     test("a program printing 1 MiB then exiting: every byte, in order, and its exit code", async () => {
-      const script = "import sys\nfor i in range(16384): sys.stdout.write('%063d\\n' % i)\nsys.stdout.flush()\nsys.exit(7)";
+      const script =
+        "import sys\nfor i in range(16384): sys.stdout.write('%063d\\n' % i)\nsys.stdout.flush()\nsys.exit(7)";
       const id = await bg.start(["--max-buffer", "4M", "python3", "-c", script]);
       const wait = await bg.run(["wait", id, "--timeout", "20000"]);
       expect(wait.code).toBe(7);
@@ -40,7 +41,8 @@ for (const backend of ["bun", "bun-pty"] as const) {
       expect(out.code).toBe(0);
       const lines = out.text.split("\r\n");
       expect(lines.length).toBe(16385);
-      for (let i = 0; i < 16384; i++) if (lines[i] !== String(i).padStart(63, "0")) throw new Error(`line ${i}: ${lines[i]}`);
+      for (let i = 0; i < 16384; i++)
+        if (lines[i] !== String(i).padStart(63, "0")) throw new Error(`line ${i}: ${lines[i]}`);
       expect(out.stdout.length).toBe(16384 * 65);
       await bg.ok(["close", id]);
     });
@@ -57,7 +59,11 @@ for (const backend of ["bun", "bun-pty"] as const) {
     });
 
     test("invalid UTF-8 and binary bytes come out exactly", async () => {
-      const id = await bg.start(["sh", "-c", "stty raw -echo; printf '\\377\\376\\000\\001\\302'; printf 'ok\\n'; sleep 30"]);
+      const id = await bg.start([
+        "sh",
+        "-c",
+        "stty raw -echo; printf '\\377\\376\\000\\001\\302'; printf 'ok\\n'; sleep 30",
+      ]);
       await bg.readUntil(id, /ok/, 10_000, "probe");
       const out = await bg.run(["read", id]);
       expect([...out.stdout]).toEqual([0xff, 0xfe, 0x00, 0x01, 0xc2, ...Buffer.from("ok\n")]);
@@ -67,7 +73,9 @@ for (const backend of ["bun", "bun-pty"] as const) {
     test("binary input via --stdin arrives exactly", async () => {
       const id = await bg.start(["sh", "-c", "stty raw -echo; echo ready; head -c 6 | od -An -tx1; sleep 30"]);
       await bg.readUntil(id, /ready/);
-      const out = await bg.ok(["send", id, "--stdin", "--until", "\\n"], { stdin: new Uint8Array([0xff, 0x00, 0xc3, 0x28, 0x0a, 0x04]) });
+      const out = await bg.ok(["send", id, "--stdin", "--until", "\\n"], {
+        stdin: new Uint8Array([0xff, 0x00, 0xc3, 0x28, 0x0a, 0x04]),
+      });
       expect(out.replace(/\s+/g, " ").trim()).toBe("ff 00 c3 28 0a 04");
       await bg.ok(["close", id]);
     });

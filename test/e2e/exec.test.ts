@@ -36,7 +36,7 @@ for (const [name, argv] of shells) {
 
     it("a heredoc and a multi-line command", async () => {
       const heredoc = "cat <<'EOF'\nline one\nit's \"quoted\" \\ and $NOT_EXPANDED\nEOF";
-      expect(await bg.ok(["exec", id, heredoc])).toBe("line one\nit's \"quoted\" \\ and $NOT_EXPANDED\n");
+      expect(await bg.ok(["exec", id, heredoc])).toBe('line one\nit\'s "quoted" \\ and $NOT_EXPANDED\n');
       expect(await bg.ok(["exec", id, "for i in 1 2 3\ndo\n  echo item-$i\ndone"])).toBe("item-1\nitem-2\nitem-3\n");
     });
 
@@ -69,7 +69,9 @@ for (const [name, argv] of shells) {
     });
 
     it("--json gives exit_code, output, timed_out and duration_ms", async () => {
-      const json = await bg.json(["exec", id, "echo json-out; exit_status_7() { return 7; }; exit_status_7"]).catch((e) => e);
+      const json = await bg
+        .json(["exec", id, "echo json-out; exit_status_7() { return 7; }; exit_status_7"])
+        .catch((e) => e);
       expect(String(json)).toContain("exited 7");
       const result = await bg.run(["exec", "--json", id, "echo json-out"]);
       const parsed = JSON.parse(result.text);
@@ -88,7 +90,9 @@ describe("exec refuses what it cannot do", () => {
     const id = await bg.start(["python3"]);
     const result = await bg.run(["exec", id, "print(1)"]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`bgterm: exec needs a session running a shell (bash, sh, dash, zsh); session ${id} runs python3\n`);
+    expect(result.stderr).toBe(
+      `bgterm: exec needs a session running a shell (bash, sh, dash, zsh); session ${id} runs python3\n`,
+    );
     const shell = await bg.start(["bash", "--norc", "--noprofile"]);
     await bg.ok(["send", shell, "python3", "--until", ">>> $"]);
     const busy = await bg.run(["exec", shell, "echo hi"]);

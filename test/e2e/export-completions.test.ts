@@ -27,7 +27,10 @@ describe("export", () => {
     }
     const times = events.map((e) => e[0]);
     expect(times).toEqual([...times].sort((a, b) => a - b));
-    const output = events.filter((e) => e[1] === "o").map((e) => e[2]).join("");
+    const output = events
+      .filter((e) => e[1] === "o")
+      .map((e) => e[2])
+      .join("");
     expect(output).toBe((await bg.run(["read", id, "--from", "0"])).text);
     const inputs = events.filter((e) => e[1] === "i").map((e) => e[2]);
     expect(inputs).toEqual(['print("h\\u00e9llo")\r', "import time; time.sleep(0.3); print('later')\r"]);
@@ -87,11 +90,14 @@ describe("completions", () => {
     expect((await bg.run(["completions", "tcsh"])).code).toBe(2);
     const zsh = ensureProgram("zsh");
     if (zsh) {
-      const loaded = Bun.spawnSync([zsh, "-f", "-c", `source <(${JSON.stringify(BIN)} completions zsh); print -r -- $_comps[bgterm]`], {
-        env: { ...bg.env(), HOME: bg.stateDir },
-        stdout: "pipe",
-        stderr: "pipe",
-      });
+      const loaded = Bun.spawnSync(
+        [zsh, "-f", "-c", `source <(${JSON.stringify(BIN)} completions zsh); print -r -- $_comps[bgterm]`],
+        {
+          env: { ...bg.env(), HOME: bg.stateDir },
+          stdout: "pipe",
+          stderr: "pipe",
+        },
+      );
       expect(loaded.stderr.toString()).toBe("");
       expect(loaded.stdout.toString()).toContain("_bgterm");
     }

@@ -151,7 +151,13 @@ describe("paging and retention", () => {
   });
 
   test("retention keeps exactly the last --max-buffer bytes and counts what it dropped", async () => {
-    const id = await bg.start(["--max-buffer", "1K", "sh", "-c", "stty raw; head -c 5000 /dev/zero | tr '\\0' x; printf END; sleep 30"]);
+    const id = await bg.start([
+      "--max-buffer",
+      "1K",
+      "sh",
+      "-c",
+      "stty raw; head -c 5000 /dev/zero | tr '\\0' x; printf END; sleep 30",
+    ]);
     await bg.readUntil(id, /END/, 10_000, "probe");
     const json = await bg.json(["read", id]);
     expect(json.truncated).toBe(true);
@@ -177,7 +183,11 @@ describe("paging and retention", () => {
 
 describe("concurrency", () => {
   test("concurrent pollers of one reader: no byte twice, none lost", async () => {
-    const id = await bg.start(["sh", "-c", "read x; i=0; while [ $i -lt 3000 ]; do echo line-$i; i=$((i+1)); done; sleep 30"]);
+    const id = await bg.start([
+      "sh",
+      "-c",
+      "read x; i=0; while [ $i -lt 3000 ]; do echo line-$i; i=$((i+1)); done; sleep 30",
+    ]);
     await bg.ok(["send", id, "go", "--yield", "0", "--reader", "sender"]);
     const pollers = Array.from({ length: 6 }, async () => {
       const got: { offset: number; text: string }[] = [];

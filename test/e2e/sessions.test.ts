@@ -24,7 +24,9 @@ describe("ids and names", () => {
     expect((await bg.json(["info", "web.api_1"])).id).toBe(Number(id));
     const clash = await bg.run(["start", "--name", "web.api_1", "cat"]);
     expect(clash.code).toBe(2);
-    expect(clash.stderr).toBe(`bgterm: the name 'web.api_1' is already used by running session ${id} (use --reuse or --replace)\n`);
+    expect(clash.stderr).toBe(
+      `bgterm: the name 'web.api_1' is already used by running session ${id} (use --reuse or --replace)\n`,
+    );
     const ended = await bg.start(["-n", "job", "true"]);
     await bg.ok(["wait", ended]);
     const second = await bg.start(["-n", "job", "cat"]);
@@ -77,7 +79,13 @@ describe("start", () => {
   });
 
   test("a single word with shell syntax runs under /bin/sh -c; argv otherwise; env, cwd, TERM", async () => {
-    const id = await bg.start(["-C", "/tmp", "-e", "GREETING=hi there", "echo $GREETING from $(pwd) on $TERM; sleep 30"]);
+    const id = await bg.start([
+      "-C",
+      "/tmp",
+      "-e",
+      "GREETING=hi there",
+      "echo $GREETING from $(pwd) on $TERM; sleep 30",
+    ]);
     expect(await bg.readUntil(id, /xterm/)).toBe("hi there from /tmp on xterm-256color\r\n");
     const record = await bg.json(["info", id]);
     expect(record.command).toEqual(["/bin/sh", "-c", "echo $GREETING from $(pwd) on $TERM; sleep 30"]);
@@ -94,9 +102,36 @@ describe("start", () => {
     // Options after the command belong to it, so --json goes before.
     const record = JSON.parse(await bg.ok(["start", "--json", "-n", "rec", "cat"]));
     expect(Object.keys(record).sort()).toEqual(
-      ["age_ms", "backend", "command", "cols", "cursor", "cwd", "dropped_bytes", "end_offset", "exit_code", "id", "name", "pid", "rows", "start_offset", "started_at", "state", "storage_error", "supervisor_pid", "unread_bytes"].sort(),
+      [
+        "age_ms",
+        "backend",
+        "command",
+        "cols",
+        "cursor",
+        "cwd",
+        "dropped_bytes",
+        "end_offset",
+        "exit_code",
+        "id",
+        "name",
+        "pid",
+        "rows",
+        "start_offset",
+        "started_at",
+        "state",
+        "storage_error",
+        "supervisor_pid",
+        "unread_bytes",
+      ].sort(),
     );
-    expect(record).toMatchObject({ name: "rec", state: "running", cols: 80, rows: 24, backend: "bun", exit_code: null });
+    expect(record).toMatchObject({
+      name: "rec",
+      state: "running",
+      cols: 80,
+      rows: 24,
+      backend: "bun",
+      exit_code: null,
+    });
     await bg.ok(["close", String(record.id)]);
   });
 
@@ -116,7 +151,10 @@ describe("ls, info, close", () => {
     const a = await bg.start(["-n", "lister", "cat"]);
     const b = await bg.start(["sh", "-c", "exit 9"]);
     await bg.run(["wait", b]);
-    const rows = (await bg.ok(["ls"])).trim().split("\n").map((line) => line.split("\t"));
+    const rows = (await bg.ok(["ls"]))
+      .trim()
+      .split("\n")
+      .map((line) => line.split("\t"));
     const rowA = rows.find((r) => r[0] === a)!;
     const rowB = rows.find((r) => r[0] === b)!;
     expect([rowA[1], rowA[2], rowA[7]]).toEqual(["lister", "running", "cat"]);
@@ -128,7 +166,12 @@ describe("ls, info, close", () => {
 
   test("close ends background jobs and group-changing children too, and removes the state", async () => {
     const id = await bg.start(["bash", "--norc", "--noprofile"]);
-    await bg.ok(["send", id, "sleep 1000 & echo bg=$!; (sleep 1001 | cat) & set -m; sleep 1002 & echo grp=$!; set +m", "--plain"]);
+    await bg.ok([
+      "send",
+      id,
+      "sleep 1000 & echo bg=$!; (sleep 1001 | cat) & set -m; sleep 1002 & echo grp=$!; set +m",
+      "--plain",
+    ]);
     const out = await bg.ok(["send", id, "echo pids $(jobs -p)", "--plain"]);
     const pids = [...out.matchAll(/(?:bg|grp)=(\d+)/g), ...out.matchAll(/pids ([\d ]+)/g)]
       .flatMap((m) => m[1]!.trim().split(/\s+/))

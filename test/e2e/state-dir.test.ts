@@ -1,7 +1,6 @@
 // Where state lives, and refusing a state dir that others could tamper with.
 import { describe, expect, test } from "bun:test";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Bg, makeStateDir } from "../helpers.ts";
 
@@ -32,7 +31,7 @@ describe("state dir", () => {
     const started = Bun.spawnSync(["sh", "-c", shell], { env: bg.env(), stdout: "pipe" });
     const id = started.stdout.toString().trim();
     await bg.ok(["send", id, "hello", "--reader", "r1"]);
-    const dir = path.join(bg.stateDir, "sessions", id);
+    const _dir = path.join(bg.stateDir, "sessions", id);
     const walk = (p: string): string[] =>
       fs.statSync(p).isDirectory() ? [p, ...fs.readdirSync(p).flatMap((e) => walk(path.join(p, e)))] : [p];
     for (const entry of walk(bg.stateDir)) {
@@ -68,7 +67,10 @@ describe("state dir", () => {
     // The /tmp-style fallback pre-created as a symlink by someone else is not followed.
     const tmp = makeStateDir();
     fs.symlinkSync(target, path.join(tmp, `bgterm-${process.getuid!()}`));
-    const fallback = await new Bg(tmp, { BGTERM_DIR: undefined, XDG_RUNTIME_DIR: undefined, TMPDIR: tmp }).run(["start", "cat"]);
+    const fallback = await new Bg(tmp, { BGTERM_DIR: undefined, XDG_RUNTIME_DIR: undefined, TMPDIR: tmp }).run([
+      "start",
+      "cat",
+    ]);
     expect(fallback.code).toBe(1);
     expect(fallback.stderr).toContain("it is a symbolic link");
     expect(fs.readdirSync(target)).toEqual([]);

@@ -21,7 +21,17 @@ async function freePort(): Promise<number> {
 describe("readiness", () => {
   test("--ready-port waits for a real HTTP server on loopback", async () => {
     const port = await freePort();
-    const id = await bg.start(["--ready-port", String(port), "--", "python3", "-m", "http.server", String(port), "--bind", "127.0.0.1"]);
+    const id = await bg.start([
+      "--ready-port",
+      String(port),
+      "--",
+      "python3",
+      "-m",
+      "http.server",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+    ]);
     const response = await fetch(`http://127.0.0.1:${port}/`);
     expect(response.status).toBe(200);
     // Readiness did not consume output: the server's banner is still unread.
@@ -30,7 +40,13 @@ describe("readiness", () => {
   });
 
   test("--ready REGEX returns once the output matches", async () => {
-    const id = await bg.start(["--ready", "listening on \\d+", "sh", "-c", "sleep 0.3; echo listening on 42; sleep 30"]);
+    const id = await bg.start([
+      "--ready",
+      "listening on \\d+",
+      "sh",
+      "-c",
+      "sleep 0.3; echo listening on 42; sleep 30",
+    ]);
     expect(await bg.ok(["read", id])).toBe("listening on 42\r\n");
     await bg.ok(["close", id]);
   });
@@ -43,7 +59,16 @@ describe("readiness", () => {
   });
 
   test("timeout: exit 124, the session's last output on stderr, the session keeps running", async () => {
-    const result = await bg.run(["start", "--ready", "NEVER", "--ready-timeout", "300", "sh", "-c", "echo warming up; sleep 30"]);
+    const result = await bg.run([
+      "start",
+      "--ready",
+      "NEVER",
+      "--ready-timeout",
+      "300",
+      "sh",
+      "-c",
+      "echo warming up; sleep 30",
+    ]);
     expect(result.code).toBe(124);
     const id = /session (\d+) was not ready after 300 ms/.exec(result.stderr)?.[1];
     expect(id).toBeDefined();
@@ -53,7 +78,14 @@ describe("readiness", () => {
   });
 
   test("the child exits first: exit 4 with its exit code in the message", async () => {
-    const result = await bg.run(["start", "--ready-port", String(await freePort()), "sh", "-c", "echo failing; exit 3"]);
+    const result = await bg.run([
+      "start",
+      "--ready-port",
+      String(await freePort()),
+      "sh",
+      "-c",
+      "echo failing; exit 3",
+    ]);
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/^failing\nbgterm: session \d+ exited \(code 3\) before it was ready\n$/);
     // The ended session stays, so its output can be read; close removes it.
@@ -106,12 +138,15 @@ describe("waiting on several sessions", () => {
 describe("a Makefile", () => {
   test("starts a server, waits until ready, checks it and closes it", async () => {
     const port = await freePort();
-    const result = Bun.spawnSync(["make", "-s", "-f", path.join(ROOT, "test/fixtures/server.mk"), `BGTERM=${BIN}`, `PORT=${port}`, "check"], {
-      env: bg.env(),
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const result = Bun.spawnSync(
+      ["make", "-s", "-f", path.join(ROOT, "test/fixtures/server.mk"), `BGTERM=${BIN}`, `PORT=${port}`, "check"],
+      {
+        env: bg.env(),
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
     expect(result.stderr.toString()).toBe("");
     expect(result.stdout.toString()).toBe("server check exit 0\n");
     expect(result.exitCode).toBe(0);

@@ -114,16 +114,26 @@ describe("full disk", () => {
     }
     const small = new Bg(path.join(mount, "state"));
     try {
-      const id = await small.start(["sh", "-c", "read x; head -c 1048576 /dev/zero | tr '\\0' z; echo; echo still-alive; sleep 60"]);
+      const id = await small.start([
+        "sh",
+        "-c",
+        "read x; head -c 1048576 /dev/zero | tr '\\0' z; echo; echo still-alive; sleep 60",
+      ]);
       await small.ok(["send", id, "go", "--yield", "0", "--reader", "trigger"]);
-      await eventually(async () => (await small.json(["info", id])).storage_error !== null, "info to report the storage error", 15_000);
+      await eventually(
+        async () => (await small.json(["info", id])).storage_error !== null,
+        "info to report the storage error",
+        15_000,
+      );
       const info = await small.json(["info", id]);
       expect(info.state).toBe("running");
       expect(info.storage_error).toContain("could not store output");
       expect(processAlive(info.pid)).toBe(true);
       const poll = await small.run(["poll", id, "--yield", "100"]);
       expect(poll.code).toBe(1);
-      expect(poll.stderr).toMatch(new RegExp(`^bgterm: session ${id} could not store output: .*; some output was lost\\n$`));
+      expect(poll.stderr).toMatch(
+        new RegExp(`^bgterm: session ${id} could not store output: .*; some output was lost\\n$`),
+      );
       await small.ok(["close", id]);
     } finally {
       await small.cleanup().catch(() => {});
@@ -136,9 +146,14 @@ describe("full disk", () => {
 describe("containment", () => {
   test("close leaves no background job, pipeline or regrouped process behind", async () => {
     const id = await bg.start(["bash", "--norc", "--noprofile"]);
-    const out = await bg.ok(
-      ["send", id, "sleep 1000 & (sleep 1001 | cat) & python3 -c 'import os,time; os.setpgid(0,0); print(\"grp\", os.getpid(), flush=True); time.sleep(1000)' & sleep 0.5; echo sp''awned", "--until", "spawned", "--plain"],
-    );
+    const out = await bg.ok([
+      "send",
+      id,
+      "sleep 1000 & (sleep 1001 | cat) & python3 -c 'import os,time; os.setpgid(0,0); print(\"grp\", os.getpid(), flush=True); time.sleep(1000)' & sleep 0.5; echo sp''awned",
+      "--until",
+      "spawned",
+      "--plain",
+    ]);
     expect(out).toContain("grp ");
     const sid = (await record(id)).pid;
     const members = fs
@@ -169,7 +184,10 @@ describe("stale fallback dir", () => {
     const dir = path.join(tmp, `bgterm-${process.getuid!()}`);
     fs.mkdirSync(dir, { mode: 0o700 });
     fs.chownSync(dir, 65534, 65534);
-    const result = await new Bg(tmp, { BGTERM_DIR: undefined, XDG_RUNTIME_DIR: undefined, TMPDIR: tmp }).run(["start", "cat"]);
+    const result = await new Bg(tmp, { BGTERM_DIR: undefined, XDG_RUNTIME_DIR: undefined, TMPDIR: tmp }).run([
+      "start",
+      "cat",
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`bgterm: refusing state directory ${dir}: it is owned by uid 65534, not by you\n`);
     expect(fs.readdirSync(dir)).toEqual([]);

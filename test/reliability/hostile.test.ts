@@ -68,8 +68,18 @@ describe("corrupted state files", () => {
 
   for (const [what, file, content, message] of [
     ["truncated meta.json", "meta.json", '{"id": 1, "comm', /meta.json is corrupt \(not valid JSON\)/],
-    ["meta.json with wrong types", "meta.json", '{"id": "one", "command": 5}', /meta.json is corrupt \(unexpected fields\)/],
-    ["a cursor beyond the end", "cursors/default", "99999999\n", /cursors\/default|default is corrupt \(cursor 99999999 is beyond the end/],
+    [
+      "meta.json with wrong types",
+      "meta.json",
+      '{"id": "one", "command": 5}',
+      /meta.json is corrupt \(unexpected fields\)/,
+    ],
+    [
+      "a cursor beyond the end",
+      "cursors/default",
+      "99999999\n",
+      /cursors\/default|default is corrupt \(cursor 99999999 is beyond the end/,
+    ],
     ["a cursor that is not a number", "cursors/default", "banana", /default is corrupt \(not an offset\)/],
   ] as const) {
     test(`${what}: reported clearly, other sessions unaffected`, async () => {
@@ -84,7 +94,9 @@ describe("corrupted state files", () => {
         expect(ls.code).toBe(0);
         expect(JSON.parse(ls.text).map((r: { id: number }) => r.id)).toContain(Number(live));
         expect(ls.stderr).toContain(`bgterm: warning: skipping session ${other}`);
-        expect(await bg.ok(["send", "victim", "still-fine", "--until", "still-fine\\r\\n.*still-fine"])).toContain("still-fine");
+        expect(await bg.ok(["send", "victim", "still-fine", "--until", "still-fine\\r\\n.*still-fine"])).toContain(
+          "still-fine",
+        );
       } finally {
         restore();
       }
@@ -129,7 +141,9 @@ except PermissionError: print("connect-denied")`;
     fs.chmodSync(copy, 0o755);
     const refused = Bun.spawnSync([copy, "ls"], { uid: 65534, gid: 65534, env: bg.env(), stderr: "pipe" });
     fs.rmSync(shared, { recursive: true, force: true });
-    expect(refused.stderr.toString()).toStartWith(`bgterm: refusing state directory ${bg.stateDir}: it is owned by uid 0`);
+    expect(refused.stderr.toString()).toStartWith(
+      `bgterm: refusing state directory ${bg.stateDir}: it is owned by uid 0`,
+    );
     expect(refused.exitCode).toBe(1);
   });
 });

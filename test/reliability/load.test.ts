@@ -39,7 +39,10 @@ describe("load", () => {
     const all = pieces.map((p) => p.text).join("");
     const recorded = await bg.run(["read", id, "--from", "0"]);
     expect(all === recorded.text).toBe(true);
-    const counters = all.split("\r\n").filter(Boolean).map((line) => Number(line.split("-")[1]));
+    const counters = all
+      .split("\r\n")
+      .filter(Boolean)
+      .map((line) => Number(line.split("-")[1]));
     counters.forEach((n, i) => {
       if (n !== i) throw new Error(`line ${i} has counter ${n}`);
     });
@@ -50,7 +53,10 @@ describe("load", () => {
   test("100 sessions started in parallel from 10 shells: distinct ids, all usable, listed, all closed", async () => {
     const quoted = JSON.stringify(BIN);
     const shells = Array.from({ length: 10 }, () =>
-      Bun.spawn(["sh", "-c", `for i in 1 2 3 4 5 6 7 8 9 10; do ${quoted} start cat & done; wait`], { env: bg.env(), stdout: "pipe" }),
+      Bun.spawn(["sh", "-c", `for i in 1 2 3 4 5 6 7 8 9 10; do ${quoted} start cat & done; wait`], {
+        env: bg.env(),
+        stdout: "pipe",
+      }),
     );
     const ids = (await Promise.all(shells.map((s) => new Response(s.stdout).text()))).join("").trim().split("\n");
     expect(ids.length).toBe(100);
@@ -58,8 +64,14 @@ describe("load", () => {
     const listed = (await bg.json(["ls"])).map((r: { id: number }) => String(r.id));
     expect(listed.sort()).toEqual([...ids].sort());
     const sample = ids.filter((_, i) => i % 10 === 0);
-    for (const id of sample) expect(await bg.ok(["send", id, `hello-${id}`, "--until", `hello-${id}\\r\\n.*hello-${id}`])).toContain(`hello-${id}`);
-    const pids = (await bg.json(["ls"])).flatMap((r: { pid: number; supervisor_pid: number }) => [r.pid, r.supervisor_pid]);
+    for (const id of sample)
+      expect(await bg.ok(["send", id, `hello-${id}`, "--until", `hello-${id}\\r\\n.*hello-${id}`])).toContain(
+        `hello-${id}`,
+      );
+    const pids = (await bg.json(["ls"])).flatMap((r: { pid: number; supervisor_pid: number }) => [
+      r.pid,
+      r.supervisor_pid,
+    ]);
     await bg.ok(["close", "--all"]);
     expect(await bg.json(["ls"])).toEqual([]);
     await eventually(() => pids.every((pid: number) => !processAlive(pid)), "all 200 processes to end");
@@ -86,7 +98,9 @@ out.close()'`;
       await bg.readUntil(id, /stored/, 120_000);
       const stored = fs.readFileSync(file);
       expect(stored.length).toBe(size);
-      expect(crypto.createHash("sha256").update(stored).digest("hex")).toBe(crypto.createHash("sha256").update(data).digest("hex"));
+      expect(crypto.createHash("sha256").update(stored).digest("hex")).toBe(
+        crypto.createHash("sha256").update(data).digest("hex"),
+      );
       await bg.ok(["close", id]);
     }, 180_000);
   }
@@ -94,7 +108,13 @@ out.close()'`;
   test("1 GiB of output with no reader: bounded memory, exactly the last --max-buffer bytes, exact dropped_bytes", async () => {
     const size = 1024 * 1024 * 1024;
     const window = 8 * 1024 * 1024;
-    const id = await bg.start(["--max-buffer", "8M", "sh", "-c", `stty raw -echo; head -c ${size} /dev/zero | tr '\\0' q; printf TAIL`]);
+    const id = await bg.start([
+      "--max-buffer",
+      "8M",
+      "sh",
+      "-c",
+      `stty raw -echo; head -c ${size} /dev/zero | tr '\\0' q; printf TAIL`,
+    ]);
     const { supervisor_pid } = await bg.json(["info", id]);
     let peakKb = 0;
     const watch = setInterval(() => {
