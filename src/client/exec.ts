@@ -10,7 +10,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { usageError } from "../errors.ts";
-import { readProcStat } from "../shared/procfs.ts";
+import { foregroundGroup } from "../shared/procfs.ts";
 import type { SessionMeta } from "../shared/session-files.ts";
 
 export const SUPPORTED_SHELLS = ["bash", "sh", "dash", "zsh"];
@@ -25,8 +25,7 @@ export function checkShell(meta: SessionMeta): string {
       `exec needs a session running a shell (${SUPPORTED_SHELLS.join(", ")}); session ${meta.id} runs ${meta.command.join(" ")}`,
     );
   }
-  const stat = readProcStat(meta.pid);
-  const leader = stat && stat.tpgid > 0 ? stat.tpgid : meta.pid;
+  const leader = foregroundGroup(meta.pid);
   let comm = "";
   try {
     comm = fs.readFileSync(`/proc/${leader}/comm`, "utf8").trim();

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import { BgtermError, EXIT } from "../errors.ts";
 import { openPrivate } from "../shared/private-fs.ts";
+import { PROTOCOL_VERSION, protocolMismatchMessage } from "../shared/protocol.ts";
 import type { SessionFiles } from "../shared/session-files.ts";
 
 // argv that runs this program again: the compiled binary alone, or bun + script.
@@ -42,13 +43,16 @@ export async function launchSupervisor(
   const text = await Bun.file(handshakeFd).text();
   child.unref();
   const line = text.trim().split("\n")[0] ?? "";
-  let answer: { ok: boolean; code?: number; message?: string } | undefined;
+  let answer: { ok: boolean; code?: number; message?: string; protocol?: number } | undefined;
   try {
     answer = JSON.parse(line);
   } catch {
     answer = undefined;
   }
-  if (answer?.ok) return;
+  if (answer?.ok && answer.protocol === PROTOCOL_VERSION) return;
+  if (answer?.ok) {
+    throw new BgtermError(EXIT.internal, protocolMismatchMessage(files.id, answer.protocol ?? "unknown"));
+  }
   if (answer) throw new BgtermError(answer.code ?? EXIT.internal, answer.message ?? "start failed");
   const exitCode = await child.exited;
   const log = fs.readFileSync(files.log, "utf8").trim().split("\n").slice(-3).join(" | ");

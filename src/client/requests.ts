@@ -5,7 +5,14 @@ import { BgtermError, EXIT, errnoCode, notRunningError } from "../errors.ts";
 import { Channel } from "../shared/channel.ts";
 import { DELIVERY_CHUNK, planDelivery } from "../shared/delivery.ts";
 import { lockExclusive } from "../shared/flock.ts";
-import type { DeliveryDone, Reply, Request, WaitSpec } from "../shared/protocol.ts";
+import {
+  type DeliveryDone,
+  PROTOCOL_VERSION,
+  protocolMismatchMessage,
+  type Reply,
+  type Request,
+  type WaitSpec,
+} from "../shared/protocol.ts";
 import { OutputRing } from "../shared/ring.ts";
 import { sessionState } from "./registry.ts";
 import type { SessionFiles } from "../shared/session-files.ts";
@@ -31,6 +38,33 @@ class SupervisorGoneError extends BgtermError {
   }
 }
 
+// How long a supervisor may take to answer hello. Only one that predates the
+// protocol version stays silent; a live one answers within milliseconds.
+const HELLO_TIMEOUT_MS = 10_000;
+
+// The session's supervisor speaks another protocol version.
+export class ProtocolMismatchError extends BgtermError {
+  constructor(id: number, theirs: number | "unknown") {
+    super(EXIT.internal, protocolMismatchMessage(id, theirs));
+  }
+}
+
+// Opens the connection with the version exchange; undefined if the supervisor
+// left as we arrived.
+async function sayHello(files: SessionFiles, channel: ClientChannel): Promise<ClientChannel | undefined> {
+  await channel.send({ op: "hello", protocol: PROTOCOL_VERSION });
+  let timer: Timer | undefined;
+  const silent = new Promise<"silent">((resolve) => {
+    timer = setTimeout(() => resolve("silent"), HELLO_TIMEOUT_MS);
+  });
+  const frame = await Promise.race([channel.next(), silent]).finally(() => clearTimeout(timer));
+  if (frame === undefined) return undefined;
+  const header = frame === "silent" ? undefined : frame.header;
+  if (header?.op === "hello" && header.protocol === PROTOCOL_VERSION) return channel;
+  channel.end();
+  throw new ProtocolMismatchError(files.id, header?.op === "hello" ? header.protocol : "unknown");
+}
+
 // A connection to a live supervisor, or undefined if none is listening.
 export async function connect(files: SessionFiles): Promise<ClientChannel | undefined> {
   let channel: ClientChannel | undefined;
@@ -54,7 +88,7 @@ export async function connect(files: SessionFiles): Promise<ClientChannel | unde
     if (["ENOENT", "ECONNREFUSED", "ENOTSOCK", "ECONNRESET", "EPIPE"].includes(code ?? "")) return undefined;
     throw new BgtermError(EXIT.internal, `cannot reach session ${files.id}: ${(error as Error).message}`);
   }
-  return channel;
+  return channel && sayHello(files, channel);
 }
 
 // Runs `live` against the supervisor, or `offline` under the session lock when

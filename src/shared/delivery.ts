@@ -3,9 +3,9 @@
 // ending inside a UTF-8 character while more output may still complete it.
 // Shared by the supervisor and by clients reading an ended session's files.
 import { incompleteUtf8Suffix } from "../text/utf8.ts";
-import type { OutputRing } from "./ring.ts";
+import { CHUNK_BYTES, type OutputRing } from "./ring.ts";
 
-export const DELIVERY_CHUNK = 256 * 1024;
+export const DELIVERY_CHUNK = CHUNK_BYTES;
 
 export interface DeliveryPlan {
   from: number;

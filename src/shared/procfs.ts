@@ -32,6 +32,13 @@ export function readProcStat(pid: number): ProcStat | undefined {
   };
 }
 
+// The terminal's foreground process group for a session led by `pid` (the
+// group a keypress would signal), or `pid` itself when the kernel has none.
+export function foregroundGroup(pid: number): number {
+  const stat = readProcStat(pid);
+  return stat && stat.tpgid > 0 ? stat.tpgid : pid;
+}
+
 // Live (non-zombie) processes whose session id is `sid`: everything that was
 // started in the session's terminal and did not leave it with setsid.
 export function sessionMembers(sid: number): ProcStat[] {

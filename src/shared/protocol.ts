@@ -2,6 +2,26 @@
 // A frame is [u32 header bytes][u32 payload bytes][JSON header][raw payload]:
 // session bytes travel as raw payload, never inside JSON, so they stay exact.
 
+// The version of the messages below. A client opens every connection with
+// `hello`; a supervisor started by another bgterm version answers with its own
+// version (or, before versions existed, not at all), and the client says which
+// binary to use. Bump it whenever a request or reply changes shape.
+export const PROTOCOL_VERSION = 1;
+
+// What a client tells a user who meets a supervisor of another version.
+export function protocolMismatchMessage(id: number, theirs: number | "unknown"): string {
+  const which = theirs === "unknown" ? "an older protocol" : `protocol v${theirs}`;
+  return (
+    `session ${id} was started by another bgterm version (its supervisor speaks ${which}, ` +
+    `this bgterm v${PROTOCOL_VERSION}): use the bgterm binary that started it, or close the session (bgterm close ${id})`
+  );
+}
+
+// The error reply to a request the supervisor does not know.
+export function unknownRequestMessage(op: unknown): string {
+  return `unknown request '${String(op).slice(0, 64)}' (supervisor protocol v${PROTOCOL_VERSION})`;
+}
+
 // What a poll-like request asks the supervisor to wait for.
 export interface WaitSpec {
   yield_ms: number;
@@ -15,6 +35,8 @@ export interface WaitSpec {
 }
 
 export type Request =
+  // The first frame of a connection; the supervisor answers with its version.
+  | { op: "hello"; protocol: number }
   | { op: "input" } // payload: bytes for the terminal
   // peek: wait the same way, but deliver from `since` and move no cursor
   // (readiness checks and exec watch output without consuming it).
@@ -46,6 +68,7 @@ export interface DeliveryDone {
 }
 
 export type Reply =
+  | { op: "hello"; protocol: number }
   | { op: "ok"; end?: number }
   | { op: "data"; offset: number } // payload: output bytes starting at offset
   | DeliveryDone

@@ -4,6 +4,10 @@
 import fs from "node:fs";
 import { openPrivate, READ_WRITE_CREATE } from "./private-fs.ts";
 
+// The default piece size for streaming a range: large enough to be cheap,
+// small enough that neither side holds a big window in memory.
+export const CHUNK_BYTES = 256 * 1024;
+
 export class OutputRing {
   private constructor(
     private readonly fd: number,
@@ -52,6 +56,12 @@ export class OutputRing {
       done += got;
     }
     return out;
+  }
+
+  // The bytes [from, to) in pieces of at most `size`, read as they are taken,
+  // so a consumer that awaits between pieces never holds more than one.
+  *chunks(from: number, to: number, size = CHUNK_BYTES): Generator<{ at: number; bytes: Buffer }> {
+    for (let at = from; at < to; at += size) yield { at, bytes: this.read(at, Math.min(to, at + size)) };
   }
 
   close(): void {

@@ -7,11 +7,10 @@
 // reaches half the ring. If retention had already dropped output before the
 // emulator existed, the snapshot says so (`approximate`).
 import type { Terminal as XtermTerminal } from "@xterm/headless";
+import { feedCollector } from "./memory.ts";
 import type { OutputRing } from "./ring.ts";
 
 const FEED_SLICE = 256 * 1024;
-// Parsed volume between full garbage collections while catching up.
-const COLLECT_AFTER_FEED = 2 * 1024 * 1024;
 const DEFAULT_SCROLLBACK = 1000;
 
 export interface ScreenSnapshot {
@@ -72,7 +71,8 @@ export class ScreenModel {
     this.feeding ??= (async () => {
       try {
         const term = await this.create(end());
-        let collectedAt = this.fed;
+        // Parsing leaves much garbage behind; collect as we go, not at the end.
+        const collector = feedCollector();
         while (this.fed < end()) {
           const retained = this.ring.retainedStart(end());
           if (this.fed < retained) {
@@ -83,11 +83,7 @@ export class ScreenModel {
           const bytes = this.ring.read(this.fed, to);
           this.fed = to;
           await new Promise<void>((resolve) => term.write(bytes, resolve));
-          // Parsing leaves much garbage behind; collect as we go, not at the end.
-          if (this.fed - collectedAt >= COLLECT_AFTER_FEED) {
-            collectedAt = this.fed;
-            Bun.gc(true);
-          }
+          collector.add(bytes.length);
         }
       } finally {
         this.feeding = undefined;

@@ -61,6 +61,14 @@ export function recordStorageError(fd: number, message: string): void {
   fs.writeSync(fd, text, 0, STORAGE_ERROR_BYTES, 0);
 }
 
+// The number of LF bytes in a chunk (the end file's line count, and lines' numbering).
+export function countNewlines(chunk: Uint8Array): number {
+  const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  let count = 0;
+  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) count++;
+  return count;
+}
+
 // Fixed-width so that one pwrite at position 0 replaces the value in place.
 export function formatOffset(value: number): string {
   return `${String(value).padStart(OFFSET_WIDTH, " ")}\n`;

@@ -1,13 +1,28 @@
-// One client connection as the supervisor sees it: a framed channel plus
-// what the supervisor tracks for it.
+// One client connection as the supervisor sees it: the framed channel, and
+// the state the supervisor keeps for that client. The server creates one per
+// socket and drops it when the socket closes; the channel itself holds no state.
 import type { Channel } from "../shared/channel.ts";
 import type { Reply, Request } from "../shared/protocol.ts";
 
-export type Conn = Channel<Request, Reply> & {
-  // A delivery waiting for this client's acknowledgement.
+export class Connection {
+  // A delivery waiting for this client's acknowledgement (owned by the reader desk).
   lease?: { reader: string; to: number };
-  // An attached client: output is streamed to it from `position` on.
-  subscription?: { position: number; pumping: boolean };
-  // The output end just before this connection's latest input.
+  // The output end just before this connection's latest input (send pipelines
+  // its input and a wait that looks only at what came after it).
   lastInputEnd?: number;
-};
+
+  constructor(readonly channel: Channel<Request, Reply>) {}
+
+  get closed(): boolean {
+    return this.channel.closed;
+  }
+
+  send(reply: Reply, payload?: Uint8Array): Promise<void> {
+    return this.channel.send(reply, payload);
+  }
+
+  // Sends an error reply built from whatever was thrown.
+  fail(error: unknown, code: number): void {
+    void this.send({ op: "error", code, message: error instanceof Error ? error.message : String(error) });
+  }
+}

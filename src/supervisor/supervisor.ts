@@ -1,46 +1,43 @@
-// The per-session event loop: owns the PTY and the child, appends every output
-// byte to the session's ring file as it arrives, serves clients on the control
-// socket, reaps the child, records its exit status, and exits once that final
-// state is on disk. Everything waits on events (PTY data, socket traffic, child
-// exit, timers armed for a deadline); nothing polls.
+// The per-session supervisor process, top level: takes the session lock,
+// reads the spec, starts the child on a PTY, answers the launcher's handshake,
+// wires the parts together, follows the child's life, and exits once the final
+// state is on disk and clients have had a moment to collect it. Everything
+// waits on events (PTY data, socket traffic, child exit, timers armed for a
+// deadline); nothing polls. The parts:
+//   output-log.ts    ring + end file + newline count + storage error + recorder
+//   server.ts        the control socket and request dispatch (connection.ts per client)
+//   readers.ts       cursors, waiting polls, leased deliveries (wait-condition.ts decides)
+//   input-queue.ts   input to the terminal, paced by the backend's drain
+//   subscribers.ts   attached clients
+//   screen-feeder.ts the terminal emulator behind `screen`
 import fs from "node:fs";
-import type { Socket } from "bun";
 import { BgtermError, EXIT, errnoCode, notRunningError } from "../errors.ts";
-import { type BackendName, loadBackend, type PtyProcess } from "../pty/backend.ts";
+import { type BackendName, loadBackend, type PtyBackend, type PtyProcess } from "../pty/backend.ts";
 import { parseSignal } from "../pty/signals.ts";
-import { Channel } from "../shared/channel.ts";
-import type { Conn } from "./connection.ts";
-import { DELIVERY_CHUNK } from "../shared/delivery.ts";
-import { openPrivate, READ_WRITE_CREATE } from "../shared/private-fs.ts";
 import { type HeldLock, tryLockExclusive } from "../shared/flock.ts";
-import { readProcStat, sessionMembers, signalSession } from "../shared/procfs.ts";
-import type { Reply, Request } from "../shared/protocol.ts";
-import { ReaderDesk } from "./readers.ts";
-import { Recorder } from "../shared/events.ts";
-import { ScreenModel } from "../shared/screen-model.ts";
+import { foregroundGroup } from "../shared/procfs.ts";
+import { PROTOCOL_VERSION } from "../shared/protocol.ts";
 import { OutputRing } from "../shared/ring.ts";
-import {
-  type ExitStatus,
-  formatOffset,
-  recordStorageError,
-  type SessionMeta,
-  SessionFiles,
-  type SessionSpec,
-} from "../shared/session-files.ts";
+import { type ExitStatus, type SessionMeta, SessionFiles, type SessionSpec } from "../shared/session-files.ts";
+import { terminateSession } from "../shared/terminate.ts";
+import type { Connection } from "./connection.ts";
+import { InputQueue } from "./input-queue.ts";
+import { OutputLog } from "./output-log.ts";
+import { ReaderDesk } from "./readers.ts";
+import { ScreenFeeder } from "./screen-feeder.ts";
+import { SupervisorServer } from "./server.ts";
+import { Subscribers } from "./subscribers.ts";
 
 // After the child exits, how long to wait for the PTY's EOF (a background job
 // may hold the terminal open) before recording the final state anyway.
 const EOF_GRACE_MS = 200;
 // After the final state is recorded, how long clients may take to collect it.
 const LINGER_MS = 5000;
-// Output volume between full garbage collections during a flood.
-const FLOOD_COLLECT_BYTES = 64 * 1024 * 1024;
-// Output after which a session's emulator is created (when quiet) unasked.
-const SCREEN_EAGER_BYTES = 2 * 1024 * 1024;
-// Quiet time after which the screen emulator (if any) catches up.
-const SCREEN_IDLE_FEED_MS = 50;
-// While closing: how often to look for session members that outlived the signal.
-const CLOSE_CHECK_MS = 20;
+// After the session was signalled to close, how long the PTY may take to
+// report the child's exit before it is recorded as killed anyway.
+const EXIT_REPORT_MS = 2000;
+// A SIGTERM or SIGINT to the supervisor closes the session with this grace.
+const SIGNAL_CLOSE_GRACE_MS = 2000;
 
 // A failed start as the launcher reports it; exec's failures as shells do:
 // 127 not found, 126 found but not runnable.
@@ -55,99 +52,68 @@ function describeStartFailure(error: unknown, program: string): { code: number; 
   return { code: EXIT.internal, message: error instanceof Error ? error.message : String(error) };
 }
 
-function countNewlines(chunk: Uint8Array): number {
-  const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  let count = 0;
-  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) count++;
-  return count;
+// The handshake line: the launcher reads one JSON line, then EOF.
+function answerLauncher(fd: number, answer: object): void {
+  fs.writeSync(fd, `${JSON.stringify(answer)}\n`);
+  fs.closeSync(fd);
 }
 
 export class Supervisor {
-  private end = 0;
-  // Newlines in the whole stream, so line numbers stay absolute after drops.
-  private lineCount = 0;
-  private lastOutputAt = 0;
+  private readonly log: OutputLog;
+  private readonly desk: ReaderDesk;
+  private readonly input: InputQueue;
+  private readonly subscribers: Subscribers;
+  private readonly screen: ScreenFeeder;
+  private readonly pty: PtyProcess;
+  private readonly server: SupervisorServer;
+  private readonly exitWatchers = new Set<Connection>();
+  private meta: SessionMeta;
   private eof = false;
   private childExit?: ExitStatus;
-  private finalStatus?: ExitStatus;
   private closing = false;
   // The launcher has been told the session started.
   private announced = false;
-  // Cursors, waiting polls and leased deliveries.
-  private readonly desk: ReaderDesk;
-  private readonly exitWatchers = new Set<Conn>();
-  private readonly subscribers = new Set<Conn>();
-  private readonly connections = new Set<Conn>();
-  private readonly inputQueue: { data: Uint8Array; done: () => void }[] = [];
-  private pty!: PtyProcess;
-  private recorder!: Recorder;
-  private screen!: ScreenModel;
-  private idleFeed?: Timer;
-  private meta!: SessionMeta;
-  private server?: ReturnType<typeof Bun.listen>;
-  private readonly endFd: number;
-  private readonly storageErrorFd: number;
+  // Set while lingering: called when a connection closes.
+  private afterConnectionClosed?: () => void;
+  // Resolves once the final status is recorded.
+  private readonly finalized: Promise<void>;
+  private resolveFinalized = () => {};
 
+  // Starts the child and the socket; throws if the child cannot be started.
   private constructor(
     private readonly files: SessionFiles,
-    private readonly ring: OutputRing,
     private readonly lock: HeldLock,
+    spec: SessionSpec,
+    backend: PtyBackend,
   ) {
-    this.endFd = openPrivate(files.end, READ_WRITE_CREATE);
-    fs.writeSync(this.endFd, formatOffset(0) + formatOffset(0), 0);
-    this.storageErrorFd = files.reserveStorageError();
-    this.desk = new ReaderDesk({
-      ring,
-      files,
-      end: () => this.end,
-      lastOutputAt: () => this.lastOutputAt,
-      running: () => this.finalStatus === undefined,
-      exitCode: () => this.finalStatus?.exit_code ?? null,
-      storageError: () => this.storageError,
-      noteStorageError: (error) => this.noteStorageError(error),
-    });
-  }
-
-  // Starts the child and the socket; reports success or failure on the handshake fd.
-  static async run(stateDir: string, id: number, handshakeFd: number): Promise<void> {
-    const files = new SessionFiles(stateDir, id);
-    const lock = tryLockExclusive(files.lock);
-    if (!lock) throw new BgtermError(EXIT.internal, `session ${id} already has a supervisor`);
-    const spec = files.readSpec();
-    const ring = OutputRing.open(files.output, spec.max_buffer, true);
-    const supervisor = new Supervisor(files, ring, lock);
-    try {
-      await supervisor.start(spec);
-    } catch (error) {
-      const { code, message } = describeStartFailure(error, spec.command[0] ?? "");
-      fs.writeSync(handshakeFd, `${JSON.stringify({ ok: false, code, message })}\n`);
-      fs.closeSync(handshakeFd);
-      process.exit(code);
-    }
-    fs.writeSync(handshakeFd, `${JSON.stringify({ ok: true })}\n`);
-    fs.closeSync(handshakeFd);
-    supervisor.announced = true;
-    // A child that exited during start-up could not shut us down before the
-    // launcher heard "ok"; do it now.
-    if (supervisor.finalStatus && !supervisor.closing) supervisor.shutdownWhenIdle();
-  }
-
-  private async start(spec: SessionSpec): Promise<void> {
-    const backend = await loadBackend(spec.backend as BackendName);
     const startedAt = Date.now();
-    this.recorder = new Recorder(this.files.events, startedAt);
-    this.screen = new ScreenModel(this.ring, spec.cols, spec.rows);
+    this.finalized = new Promise((resolve) => {
+      this.resolveFinalized = resolve;
+    });
+    this.log = new OutputLog(files, OutputRing.open(files.output, spec.max_buffer, true), startedAt);
+    this.desk = new ReaderDesk(this.log);
+    this.subscribers = new Subscribers(this.log);
+    this.screen = new ScreenFeeder(this.log, spec.cols, spec.rows);
+    this.input = new InputQueue(
+      (data) => this.pty.write(data),
+      () => !this.childExit,
+    );
+    this.log.onAppend(() => this.screen.outputArrived());
+    this.log.onChange(() => {
+      this.desk.reevaluate();
+      this.subscribers.changed();
+    });
     this.pty = backend.spawn(
       { argv: spec.command, cwd: spec.cwd, env: spec.env, cols: spec.cols, rows: spec.rows },
       {
-        data: (chunk) => this.onOutput(chunk),
+        data: (chunk) => this.log.append(chunk),
         end: () => this.onEof(),
         exit: (code, signal) => this.onChildExit(code, signal),
-        drain: () => this.pumpInput(),
+        drain: () => this.input.pump(),
       },
     );
     this.meta = {
-      id: this.files.id,
+      id: files.id,
       name: spec.name,
       command: spec.command,
       cwd: spec.cwd,
@@ -159,114 +125,67 @@ export class Supervisor {
       pid: this.pty.pid,
       supervisor_pid: process.pid,
     };
-    this.files.writeMeta(this.meta);
-    this.server = Bun.listen<Conn>({
-      unix: this.files.socket,
-      socket: {
-        open: (socket) => this.onConnect(socket),
-        data: (socket, chunk) => socket.data.received(chunk),
-        drain: (socket) => socket.data.flush(),
-        close: (socket) => socket.data.closedByPeer(),
-        error: (socket) => socket.data.closedByPeer(),
+    files.writeMeta(this.meta);
+    this.server = new SupervisorServer(files.socket, {
+      input: (conn, _request, payload) => this.onInput(conn, payload),
+      poll: (conn, request) => this.desk.poll(conn, request),
+      peek: (conn, request) =>
+        this.desk.deliver(conn, { reader: request.reader, lease: false, from: request.from, limit: request.limit }),
+      ack: (conn, request) => this.desk.releaseLease(conn, true, request.to),
+      wait_exit: (conn) => this.onWaitExit(conn),
+      resize: (conn, request) => this.onResize(conn, request.cols, request.rows),
+      signal: (conn, request) => this.onSignal(conn, request.signal),
+      screen: async (conn, request) => {
+        const { screen, offset } = await this.screen.snapshot(request);
+        void conn.send({ op: "screen", screen, offset });
       },
+      modes: async (conn) => {
+        const modes = await this.screen.modes();
+        void conn.send({
+          op: "modes",
+          application_cursor: modes.applicationCursor,
+          bracketed_paste: modes.bracketedPaste,
+        });
+      },
+      subscribe: (conn, request) => this.subscribers.add(conn, request.from),
+      close: (conn, request) =>
+        this.beginClose(parseSignal(request.signal), request.grace_ms, () => void conn.send({ op: "ok" })),
     });
-    fs.chmodSync(this.files.socket, 0o600);
+    this.server.onConnectionClosed((conn) => {
+      this.exitWatchers.delete(conn);
+      this.subscribers.remove(conn);
+      this.desk.connectionClosed(conn);
+      this.afterConnectionClosed?.();
+    });
     // Nothing of the caller's stays: no cwd to pin a mount, no terminal signals.
     process.chdir("/");
     process.on("SIGHUP", () => {});
     // Past a file-size limit, writes must fail with EFBIG, not kill the supervisor.
     process.on("SIGXFSZ", () => {});
-    process.on("SIGTERM", () => this.beginClose("SIGHUP", 2000));
-    process.on("SIGINT", () => this.beginClose("SIGHUP", 2000));
+    process.on("SIGTERM", () => this.beginClose("SIGHUP", SIGNAL_CLOSE_GRACE_MS));
+    process.on("SIGINT", () => this.beginClose("SIGHUP", SIGNAL_CLOSE_GRACE_MS));
   }
 
-  // ---- output -------------------------------------------------------------
-
-  private onOutput(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
+  // Starts the session; reports success or failure on the handshake fd.
+  static async run(stateDir: string, id: number, handshakeFd: number): Promise<void> {
+    const files = new SessionFiles(stateDir, id);
+    const lock = tryLockExclusive(files.lock);
+    if (!lock) throw new BgtermError(EXIT.internal, `session ${id} already has a supervisor`);
+    const spec = files.readSpec();
+    let supervisor: Supervisor;
     try {
-      this.ring.write(chunk, this.end);
-      this.end += chunk.length;
-      this.lineCount += countNewlines(chunk);
-      fs.writeSync(this.endFd, formatOffset(this.end) + formatOffset(this.lineCount), 0);
-      this.recorder.output(this.end);
+      supervisor = new Supervisor(files, lock, spec, await loadBackend(spec.backend as BackendName));
     } catch (error) {
-      // A full disk must not kill the child: keep it running, and tell clients
-      // (info, and every read) that output is being lost.
-      this.noteStorageError(error);
-      return;
+      const { code, message } = describeStartFailure(error, spec.command[0] ?? "");
+      answerLauncher(handshakeFd, { ok: false, code, message, protocol: PROTOCOL_VERSION });
+      process.exit(code);
     }
-    this.lastOutputAt = performance.now();
-    // Every chunk arrives in a fresh buffer; under a flood, a full collection
-    // every FLOOD_COLLECT_BYTES keeps the heap flat (a few ms each, ~1/s at most).
-    this.sinceCollect += chunk.length;
-    if (this.sinceCollect >= FLOOD_COLLECT_BYTES) {
-      this.sinceCollect = 0;
-      Bun.gc(true);
-    }
-    this.feedScreen();
-    this.desk.reevaluate();
-    for (const conn of this.subscribers) void this.pumpSubscriber(conn);
+    answerLauncher(handshakeFd, { ok: true, protocol: PROTOCOL_VERSION });
+    supervisor.announced = true;
+    // A child that exited during start-up could not shut us down before the
+    // launcher heard "ok"; do it now.
+    if (supervisor.log.final && !supervisor.closing) supervisor.shutdownWhenIdle();
   }
-
-  // Streams new output to an attached client at the pace it reads; a client
-  // that falls behind retention skips to the oldest retained byte.
-  private async pumpSubscriber(conn: Conn): Promise<void> {
-    const sub = conn.subscription!;
-    if (sub.pumping) return;
-    sub.pumping = true;
-    try {
-      while (!conn.closed && sub.position < this.end) {
-        sub.position = Math.max(sub.position, this.ring.retainedStart(this.end));
-        const to = Math.min(this.end, sub.position + DELIVERY_CHUNK);
-        const bytes = this.ring.read(sub.position, to);
-        const at = sub.position;
-        sub.position = to;
-        await conn.send({ op: "data", offset: at }, bytes);
-      }
-      if (this.finalStatus && !conn.closed) {
-        await conn.send({ op: "exited", exit_code: this.finalStatus.exit_code });
-        this.subscribers.delete(conn);
-      }
-    } finally {
-      sub.pumping = false;
-    }
-  }
-
-  // Once someone has looked at the screen, keeps the emulator from falling
-  // behind retention and catches it up when output goes quiet, so a screen
-  // request rarely has much left to parse. Sessions never looked at pay nothing.
-  private feedScreen(): void {
-    const end = () => this.end;
-    if (!this.screen.created) {
-      // A session with a lot of output gets its emulator once it goes quiet,
-      // so a first `screen` does not have to replay megabytes on demand.
-      if (this.end < SCREEN_EAGER_BYTES) return;
-      clearTimeout(this.idleFeed);
-      this.idleFeed = setTimeout(() => void this.screen.catchUp(end), SCREEN_IDLE_FEED_MS);
-      return;
-    }
-    if (this.screen.needsFeed(this.end)) void this.screen.catchUp(end);
-    else {
-      clearTimeout(this.idleFeed);
-      this.idleFeed = setTimeout(() => void this.screen.catchUp(end), SCREEN_IDLE_FEED_MS);
-    }
-  }
-
-  private noteStorageError(error: unknown): void {
-    const message = `could not store output: ${(error as Error).message}`;
-    if (this.storageError === message) return;
-    this.storageError = message;
-    console.error(`bgterm supervisor: ${message}`);
-    try {
-      recordStorageError(this.storageErrorFd, `${new Date().toISOString()} ${message}`);
-    } catch {
-      // Even the reserved block failed; clients still hear it on every read.
-    }
-    this.desk.reevaluate();
-  }
-
-  private storageError?: string;
 
   // ---- child lifecycle ----------------------------------------------------
 
@@ -282,21 +201,11 @@ export class Supervisor {
   }
 
   private finalize(): void {
-    if (this.finalStatus || !this.childExit) return;
-    this.finalStatus = this.childExit;
-    try {
-      this.files.writeStatus(this.finalStatus);
-    } catch (error) {
-      // On a full disk the exit status cannot be recorded; the session will
-      // read as lost once the supervisor is gone, but clients waiting now hear it.
-      this.noteStorageError(error);
-    }
-    this.desk.reevaluate();
-    for (const conn of this.exitWatchers) {
-      void conn.send({ op: "exited", exit_code: this.finalStatus.exit_code });
-    }
+    if (this.log.final || !this.childExit) return;
+    this.log.finish(this.childExit);
+    for (const conn of this.exitWatchers) void conn.send({ op: "exited", exit_code: this.childExit.exit_code });
     this.exitWatchers.clear();
-    for (const conn of this.subscribers) void this.pumpSubscriber(conn);
+    this.resolveFinalized();
     if (!this.closing && this.announced) this.shutdownWhenIdle();
   }
 
@@ -304,7 +213,7 @@ export class Supervisor {
   private shutdownWhenIdle(): void {
     const deadline = setTimeout(() => this.shutdown(), LINGER_MS);
     const check = () => {
-      if (this.connections.size === 0) {
+      if (this.server.connectionCount === 0) {
         clearTimeout(deadline);
         this.shutdown();
       }
@@ -313,113 +222,36 @@ export class Supervisor {
     check();
   }
 
-  private afterConnectionClosed?: () => void;
-
   private shutdown(): void {
-    this.server?.stop(true);
-    fs.rmSync(this.files.socket, { force: true });
+    this.server.stop();
+    this.screen.close();
     this.pty.close();
-    fs.closeSync(this.endFd);
-    this.recorder.close();
-    this.ring.close();
+    this.log.close();
     this.lock.release();
     process.exit(0);
   }
 
-  // SIGHUP (or the given signal) to every process group in the terminal's
-  // session, SIGKILL to whatever is left after the grace period.
+  // The signal to every process group of the terminal's session, SIGKILL to
+  // whatever is left after the grace period; then the final state, then exit.
   private beginClose(signal: NodeJS.Signals, graceMs: number, done?: () => void): void {
-    const sid = this.meta.pid;
-    const finish = () => {
-      done?.();
-      if (this.connections.size === 0) this.shutdown();
-      else this.shutdownWhenIdle();
-    };
     if (this.closing) return;
     this.closing = true;
-    signalSession(sid, signal);
-    const started = performance.now();
-    const check = () => {
-      const alive = sessionMembers(sid).length > 0;
-      if (alive && performance.now() - started < graceMs) return setTimeout(check, CLOSE_CHECK_MS);
-      if (alive) signalSession(sid, "SIGKILL");
-      const settle = () => (this.finalStatus ? finish() : setTimeout(settle, CLOSE_CHECK_MS));
+    void (async () => {
+      await terminateSession(this.meta.pid, signal, graceMs);
       // The child's exit event finalizes; force it if the PTY never reports.
-      setTimeout(() => {
-        if (!this.finalStatus) {
-          this.childExit ??= { exit_code: 128 + 9, signal: "SIGKILL", ended_at: new Date().toISOString() };
-          this.finalize();
-        }
-      }, 2000);
-      settle();
-    };
-    check();
+      const forced = setTimeout(() => {
+        this.childExit ??= { exit_code: 128 + 9, signal: "SIGKILL", ended_at: new Date().toISOString() };
+        this.finalize();
+      }, EXIT_REPORT_MS);
+      await this.finalized;
+      clearTimeout(forced);
+      done?.();
+      if (this.server.connectionCount === 0) this.shutdown();
+      else this.shutdownWhenIdle();
+    })();
   }
 
-  // ---- clients ------------------------------------------------------------
-
-  private onConnect(socket: Socket<Conn>): void {
-    const conn = new Channel<Request, Reply>(socket) as Conn;
-    socket.data = conn;
-    this.connections.add(conn);
-    conn.onFrame = ({ header, payload }) => this.onRequest(conn, header, payload);
-    conn.onClose = () => {
-      this.connections.delete(conn);
-      this.exitWatchers.delete(conn);
-      this.subscribers.delete(conn);
-      this.desk.connectionClosed(conn);
-      this.afterConnectionClosed?.();
-    };
-  }
-
-  private reply(conn: Conn, reply: Reply): void {
-    void conn.send(reply);
-  }
-
-  private fail(conn: Conn, error: unknown): void {
-    const code = error instanceof BgtermError ? error.exitCode : EXIT.internal;
-    this.reply(conn, { op: "error", code, message: (error as Error).message });
-  }
-
-  private onRequest(conn: Conn, request: Request, payload: Buffer): void {
-    try {
-      switch (request.op) {
-        case "input":
-          return this.onInput(conn, payload);
-        case "poll":
-          return this.desk.poll(conn, request);
-        case "peek":
-          return void this.desk.deliver(conn, {
-            reader: request.reader,
-            lease: false,
-            from: request.from,
-            limit: request.limit,
-          });
-        case "ack":
-          return this.desk.releaseLease(conn, true, request.to);
-        case "wait_exit":
-          if (this.finalStatus) this.reply(conn, { op: "exited", exit_code: this.finalStatus.exit_code });
-          else this.exitWatchers.add(conn);
-          return;
-        case "resize":
-          return this.onResize(conn, request.cols, request.rows);
-        case "signal":
-          return this.onSignal(conn, request.signal);
-        case "screen":
-          return void this.onScreen(conn, request);
-        case "modes":
-          return void this.onModes(conn);
-        case "subscribe":
-          conn.subscription = { position: request.from, pumping: false };
-          this.subscribers.add(conn);
-          return void this.pumpSubscriber(conn);
-        case "close":
-          return this.beginClose(parseSignal(request.signal), request.grace_ms, () => this.reply(conn, { op: "ok" }));
-      }
-    } catch (error) {
-      this.fail(conn, error);
-    }
-  }
+  // ---- requests -----------------------------------------------------------
 
   private requireRunning(): void {
     if (this.childExit || this.closing) {
@@ -427,82 +259,38 @@ export class Supervisor {
     }
   }
 
-  private onInput(conn: Conn, data: Buffer): void {
+  private onInput(conn: Connection, data: Buffer): void {
     this.requireRunning();
-    const endBefore = this.end;
+    const endBefore = this.log.end;
     conn.lastInputEnd ??= endBefore; // a paste in several frames counts from its first
-    if (data.length > 0) this.recorder.input(data);
-    this.inputQueue.push({ data, done: () => this.reply(conn, { op: "ok", end: endBefore }) });
-    if (this.inputQueue.length === 1) this.pumpInput();
+    this.log.recordInput(data);
+    this.input.push(data, () => void conn.send({ op: "ok", end: endBefore }));
   }
 
-  // Writes queued input in order. When the backend had to buffer part of a
-  // write, the next one (and this one's acknowledgement, which paces the
-  // client) waits for its drain event, so a huge paste never piles up here.
-  private pumpInput(): void {
-    if (this.awaitingDrain) {
-      this.awaitingDrain = false;
-      this.inputQueue.shift()?.done();
-    }
-    while (this.inputQueue.length > 0) {
-      const head = this.inputQueue[0]!;
-      if (!this.childExit && head.data.length > 0 && !this.pty.write(head.data)) {
-        this.awaitingDrain = true;
-        return;
-      }
-      this.inputQueue.shift();
-      head.done();
-    }
+  private onWaitExit(conn: Connection): void {
+    const final = this.log.final;
+    if (final) void conn.send({ op: "exited", exit_code: final.exit_code });
+    else this.exitWatchers.add(conn);
   }
 
-  private awaitingDrain = false;
-  private sinceCollect = 0;
-
-  private async onScreen(conn: Conn, request: Extract<Request, { op: "screen" }>): Promise<void> {
-    try {
-      await this.screen.catchUp(() => this.end);
-      this.reply(conn, { op: "screen", screen: this.screen.snapshot(request), offset: this.screen.fedTo });
-    } catch (error) {
-      this.fail(conn, error);
-    }
-  }
-
-  private async onModes(conn: Conn): Promise<void> {
-    try {
-      await this.screen.catchUp(() => this.end);
-      const modes = this.screen.modes();
-      this.reply(conn, {
-        op: "modes",
-        application_cursor: modes.applicationCursor,
-        bracketed_paste: modes.bracketedPaste,
-      });
-    } catch (error) {
-      this.fail(conn, error);
-    }
-  }
-
-  private onResize(conn: Conn, cols: number, rows: number): void {
+  private onResize(conn: Connection, cols: number, rows: number): void {
     this.requireRunning();
     this.pty.resize(cols, rows);
-    // Output written at the old size is parsed at the old size.
-    if (this.screen.created) void this.screen.catchUp(() => this.end).then(() => this.screen.resize(cols, rows));
-    else this.screen.resize(cols, rows);
+    this.screen.resize(cols, rows);
     this.meta = { ...this.meta, cols, rows };
     this.files.writeMeta(this.meta);
-    this.reply(conn, { op: "ok" });
+    void conn.send({ op: "ok" });
   }
 
   // The signal goes to the terminal's foreground process group, as a keypress would.
-  private onSignal(conn: Conn, signalName: string): void {
+  private onSignal(conn: Connection, signalName: string): void {
     this.requireRunning();
     const signal = parseSignal(signalName);
-    const stat = readProcStat(this.meta.pid);
-    const group = stat && stat.tpgid > 0 ? stat.tpgid : this.meta.pid;
     try {
-      process.kill(-group, signal);
+      process.kill(-foregroundGroup(this.meta.pid), signal);
     } catch {
       process.kill(this.meta.pid, signal);
     }
-    this.reply(conn, { op: "ok" });
+    void conn.send({ op: "ok" });
   }
 }

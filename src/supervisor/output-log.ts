@@ -1,0 +1,165 @@
+// The session's output as the supervisor keeps it: the ring file of retained
+// bytes, the end file (end offset and newline count, rewritten in place), the
+// storage-error file, and the timing record for export. Every chunk goes
+// through append(); listeners registered with onAppend() see each stored chunk
+// (readers, subscribers, the screen feeder, and any scanner), and onChange()
+// listeners also hear of a storage error or the final status.
+import fs from "node:fs";
+import { Recorder } from "../shared/events.ts";
+import { floodCollector } from "../shared/memory.ts";
+import { openPrivate, READ_WRITE_CREATE } from "../shared/private-fs.ts";
+import { CHUNK_BYTES, type OutputRing } from "../shared/ring.ts";
+import {
+  countNewlines,
+  type ExitStatus,
+  formatOffset,
+  recordStorageError,
+  type SessionFiles,
+} from "../shared/session-files.ts";
+
+export type AppendListener = (chunk: Uint8Array, at: number) => void;
+
+export class OutputLog {
+  // Absolute offset one past the last stored byte.
+  private endOffset = 0;
+  // Newlines in the whole stream, so line numbers stay absolute after drops.
+  private lineCount = 0;
+  private lastOutput = 0;
+  private storageFailure?: string;
+  // Set once the child's exit is final: no more output will come.
+  private finalStatus?: ExitStatus;
+  private readonly endFd: number;
+  private readonly storageErrorFd: number;
+  private readonly recorder: Recorder;
+  private readonly collector = floodCollector();
+  private readonly appendListeners: AppendListener[] = [];
+  private readonly changeListeners: (() => void)[] = [];
+
+  constructor(
+    readonly files: SessionFiles,
+    readonly ring: OutputRing,
+    startedAt: number,
+  ) {
+    this.endFd = openPrivate(files.end, READ_WRITE_CREATE);
+    fs.writeSync(this.endFd, formatOffset(0) + formatOffset(0), 0);
+    this.storageErrorFd = files.reserveStorageError();
+    this.recorder = new Recorder(files.events, startedAt);
+  }
+
+  get end(): number {
+    return this.endOffset;
+  }
+
+  get lines(): number {
+    return this.lineCount;
+  }
+
+  // performance.now() of the latest stored chunk (0 before any).
+  get lastOutputAt(): number {
+    return this.lastOutput;
+  }
+
+  get storageError(): string | undefined {
+    return this.storageFailure;
+  }
+
+  get final(): ExitStatus | undefined {
+    return this.finalStatus;
+  }
+
+  get running(): boolean {
+    return this.finalStatus === undefined;
+  }
+
+  // Called after each stored chunk, in registration order.
+  onAppend(listener: AppendListener): void {
+    this.appendListeners.push(listener);
+  }
+
+  // Called after each stored chunk (after the append listeners), after a
+  // storage error, and once the status is final.
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  // Stores one chunk of PTY output at the end of the stream.
+  append(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    const at = this.endOffset;
+    try {
+      this.ring.write(chunk, at);
+      this.endOffset += chunk.length;
+      this.lineCount += countNewlines(chunk);
+      fs.writeSync(this.endFd, formatOffset(this.endOffset) + formatOffset(this.lineCount), 0);
+      this.recorder.output(this.endOffset);
+    } catch (error) {
+      // A full disk must not kill the child: keep it running, and tell clients
+      // (info, and every read) that output is being lost.
+      this.noteStorageError(error);
+      return;
+    }
+    this.lastOutput = performance.now();
+    this.collector.add(chunk.length);
+    for (const listener of this.appendListeners) listener(chunk, at);
+    this.changed();
+  }
+
+  // The bytes [from, to) in pieces, each read as it is taken, for a consumer
+  // that awaits between pieces. Output that falls out of retention meanwhile
+  // (a flood while the client reads slowly) is skipped, and `gap.skipped` says so.
+  *retainedChunks(from: number, to: number, gap = { skipped: false }): Generator<{ at: number; bytes: Buffer }> {
+    for (let at = from; at < to; ) {
+      const retainedStart = this.ring.retainedStart(this.endOffset);
+      if (at < retainedStart) {
+        gap.skipped = true;
+        at = Math.min(retainedStart, to);
+        continue;
+      }
+      const next = Math.min(to, at + CHUNK_BYTES);
+      yield { at, bytes: this.ring.read(at, next) };
+      at = next;
+    }
+  }
+
+  // Input sent through bgterm, for the timing record.
+  recordInput(bytes: Uint8Array): void {
+    if (bytes.length > 0) this.recorder.input(bytes);
+  }
+
+  noteStorageError(error: unknown): void {
+    const message = `could not store output: ${(error as Error).message}`;
+    if (this.storageFailure === message) return;
+    this.storageFailure = message;
+    console.error(`bgterm supervisor: ${message}`);
+    try {
+      recordStorageError(this.storageErrorFd, `${new Date().toISOString()} ${message}`);
+    } catch {
+      // Even the reserved block failed; clients still hear it on every read.
+    }
+    this.changed();
+  }
+
+  // The child's exit is final: written to status.json, and no more output comes.
+  finish(status: ExitStatus): void {
+    if (this.finalStatus) return;
+    this.finalStatus = status;
+    try {
+      this.files.writeStatus(status);
+    } catch (error) {
+      // On a full disk the exit status cannot be recorded; the session will
+      // read as lost once the supervisor is gone, but clients waiting now hear it.
+      this.noteStorageError(error);
+    }
+    this.changed();
+  }
+
+  close(): void {
+    fs.closeSync(this.endFd);
+    this.recorder.close();
+    this.ring.close();
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
+  }
+}

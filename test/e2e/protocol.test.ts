@@ -1,0 +1,136 @@
+// The supervisor protocol is versioned: a client opens with hello, a request
+// the supervisor does not know gets an error reply at once, and a client that
+// meets a supervisor of another version says which and what to do. Frames are
+// written by hand here, byte for byte, as another bgterm version would.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import fs from "node:fs";
+import path from "node:path";
+import { Bg, processAlive } from "../helpers.ts";
+
+const bg = new Bg();
+let id = "";
+afterAll(() => bg.cleanup());
+
+beforeAll(async () => {
+  id = await bg.start(["cat"]);
+});
+
+const socketOf = (session: string) => path.join(bg.stateDir, "sessions", session, "sock");
+
+function frame(header: object): Buffer {
+  const json = Buffer.from(JSON.stringify(header));
+  const head = Buffer.alloc(8);
+  head.writeUInt32LE(json.length, 0);
+  head.writeUInt32LE(0, 4);
+  return Buffer.concat([head, json]);
+}
+
+// Sends raw frames on one connection; resolves with the first reply's header
+// (or rejects when none comes within the deadline).
+async function exchange(socketPath: string, frames: Buffer[], timeoutMs = 10_000): Promise<any> {
+  let received = Buffer.alloc(0);
+  let done: (value: any) => void = () => {};
+  const reply = new Promise<any>((resolve) => {
+    done = resolve;
+  });
+  const socket = await Bun.connect({
+    unix: socketPath,
+    socket: {
+      data(_socket, chunk) {
+        received = Buffer.concat([received, chunk]);
+        if (received.length < 8) return;
+        const headerBytes = received.readUInt32LE(0);
+        if (received.length >= 8 + headerBytes) done(JSON.parse(received.toString("utf8", 8, 8 + headerBytes)));
+      },
+    },
+  });
+  for (const bytes of frames) socket.write(bytes);
+  const timer = setTimeout(() => done({ timedOut: true }), timeoutMs);
+  const header = await reply;
+  clearTimeout(timer);
+  socket.end();
+  return header;
+}
+
+test("an unknown request gets an immediate error reply naming it and the protocol version", async () => {
+  const reply = await exchange(socketOf(id), [frame({ op: "frobnicate", x: 1 })]);
+  expect(reply).toEqual({ op: "error", code: 1, message: "unknown request 'frobnicate' (supervisor protocol v1)" });
+  // A frame without an op is unknown too, and the session is unharmed.
+  expect((await exchange(socketOf(id), [frame({ nothing: true })])).message).toBe(
+    "unknown request 'undefined' (supervisor protocol v1)",
+  );
+  expect(await bg.ok(["send", id, "still here", "--until", "still here"])).toContain("still here");
+});
+
+test("hello is answered with the supervisor's protocol version, whatever the client's", async () => {
+  expect(await exchange(socketOf(id), [frame({ op: "hello", protocol: 1 })])).toEqual({ op: "hello", protocol: 1 });
+  expect(await exchange(socketOf(id), [frame({ op: "hello", protocol: 99 })])).toEqual({ op: "hello", protocol: 1 });
+});
+
+// Puts a fake supervisor of another version on the session's socket path for
+// the duration of `body`, with the real socket moved aside.
+async function withFakeSupervisor(
+  session: string,
+  answer: (header: any) => object,
+  body: () => Promise<void>,
+): Promise<void> {
+  const real = socketOf(session);
+  const aside = `${real}.real`;
+  fs.renameSync(real, aside);
+  const fake = Bun.listen({
+    unix: real,
+    socket: {
+      data(socket, chunk) {
+        const buffer = Buffer.from(chunk);
+        socket.write(frame(answer(JSON.parse(buffer.toString("utf8", 8, 8 + buffer.readUInt32LE(0))))));
+      },
+    },
+  });
+  try {
+    await body();
+  } finally {
+    fake.stop(true);
+    if (fs.existsSync(aside)) fs.renameSync(aside, real);
+  }
+}
+
+test("a client meeting a supervisor of another version says which and what to do", async () => {
+  await withFakeSupervisor(
+    id,
+    () => ({ op: "hello", protocol: 7 }),
+    async () => {
+      const result = await bg.run(["poll", id, "--yield", "0"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `bgterm: session ${id} was started by another bgterm version (its supervisor speaks protocol v7, this bgterm v1): use the bgterm binary that started it, or close the session (bgterm close ${id})\n`,
+      );
+    },
+  );
+  // A supervisor that does not know hello at all answers with an error.
+  await withFakeSupervisor(
+    id,
+    (header) => ({ op: "error", code: 1, message: `unknown request '${header.op}'` }),
+    async () => {
+      const result = await bg.run(["send", id, "x"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("its supervisor speaks an older protocol");
+    },
+  );
+});
+
+test("close works on a session whose supervisor speaks another version", async () => {
+  const other = await bg.start(["cat"]);
+  const meta = JSON.parse(fs.readFileSync(path.join(bg.stateDir, "sessions", other, "meta.json"), "utf8"));
+  await withFakeSupervisor(
+    other,
+    () => ({ op: "hello", protocol: 7 }),
+    async () => {
+      const result = await bg.run(["close", other]);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+    },
+  );
+  expect(processAlive(meta.supervisor_pid)).toBe(false);
+  expect(processAlive(meta.pid)).toBe(false);
+  expect(fs.existsSync(path.join(bg.stateDir, "sessions", other))).toBe(false);
+});
