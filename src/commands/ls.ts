@@ -1,6 +1,6 @@
 // bgterm ls: one row per session.
 import { command } from "../cli/command.ts";
-import { outputArgs } from "../cli/shared.ts";
+import { sessionList } from "../cli/json-output.ts";
 import { type CellStyle, outputMode, printJson, printTable } from "../cli/output.ts";
 import { warn } from "../cli/messages.ts";
 import { listRecords, type SessionRecord } from "../client/record.ts";
@@ -22,8 +22,9 @@ const stateStyle: Record<SessionRecord["state"], CellStyle> = {
 };
 
 export default command({
-  meta: { name: "ls", description: "List sessions" },
-  args: { ...outputArgs },
+  name: "ls",
+  summary: "List sessions",
+  output: sessionList,
   async run() {
     const records = listRecords((id, error) => warn(`skipping session ${id}: ${error.message}`));
     if (outputMode.json) return printJson(records);
