@@ -1,12 +1,11 @@
 // Entry point: global flags, the subcommand, and the only try/catch that turns
 // errors into `bgterm: <message>` on stderr and an exit status.
-import { writeSync } from "node:fs";
 import pkg from "../package.json" with { type: "json" };
 import { parseArgs } from "./cli/args.ts";
 import { globalOptions } from "./cli/command.ts";
 import { outputMode, printLine } from "./cli/output.ts";
 import { findCommand } from "./commands/index.ts";
-import { BgtermError, EXIT, usageError } from "./errors.ts";
+import { BgtermError, EXIT, unknownCommand, unknownOption } from "./errors.ts";
 
 // Accepted before the command too (bgterm --json ls); --version only there.
 const GLOBAL_FLAGS = new Set([
@@ -22,7 +21,7 @@ async function run(argv: string[]): Promise<number> {
   let at = 0;
   const globals: string[] = [];
   while (at < argv.length && argv[at]!.startsWith("-")) {
-    if (!GLOBAL_FLAGS.has(argv[at]!)) throw usageError(`unknown option '${argv[at]}' (see --help)`);
+    if (!GLOBAL_FLAGS.has(argv[at]!)) throw unknownOption(argv[at]!);
     globals.push(argv[at++]!);
   }
   if (globals.includes("--version") || globals.includes("-V")) {
@@ -36,7 +35,7 @@ async function run(argv: string[]): Promise<number> {
   }
   // bgterm --help, or flags alone: the root help (the help command).
   const command = await findCommand(name ?? "help");
-  if (!command) throw usageError(`unknown command '${name}' (see bgterm --help)`);
+  if (!command) throw unknownCommand(name!);
   const asked = name === undefined ? globals.filter((flag) => flag !== "--help" && flag !== "-h") : globals;
   const rest = [...asked, ...argv.slice(at + 1)];
   const args = parseArgs(rest, command);
@@ -65,12 +64,10 @@ async function main(): Promise<never> {
     const known = error instanceof BgtermError;
     code = known ? error.exitCode : EXIT.internal;
     const message = error instanceof Error ? error.message : String(error);
-    if (wantsJson(argv) && argv[0] !== "_supervise") {
-      writeSync(2, `${JSON.stringify({ error: { code, message } })}\n`);
-    } else {
-      (await import("./cli/messages.ts")).reportError(message);
-    }
-    if (!known && process.env.DEBUG) writeSync(2, `${(error as Error).stack}\n`);
+    const { reportError, writeStderr } = await import("./cli/messages.ts");
+    const json = wantsJson(argv) && argv[0] !== "_supervise";
+    reportError(code, message, { json, detail: known ? error.detail : undefined });
+    if (!known && process.env.DEBUG) writeStderr(`${(error as Error).stack}`);
   }
   process.exit(code);
 }

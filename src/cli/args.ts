@@ -2,7 +2,7 @@
 // options and surplus arguments are usage errors (exit 2), `repeat` options
 // collect arrays, values are checked and converted by their kind (kinds.ts),
 // and a `command` argument stops option parsing (start's flags stay its own).
-import { usageError } from "../errors.ts";
+import { unknownOption, usageError } from "../errors.ts";
 import { type BgCommand, isNegatable, type OptionSpec, type ParsedArgs } from "./command.ts";
 import { checkRegex, KINDS, kindOf, parseBytes, parseDuration, parseWhole } from "./kinds.ts";
 
@@ -53,7 +53,7 @@ export function parseArgs(rawArgs: string[], command: Pick<BgCommand, "args" | "
         continue;
       }
     }
-    if (!found) throw usageError(`unknown option '${token}' (see --help)`);
+    if (!found) throw unknownOption(token);
     const [key, option] = found;
     if (option.kind === "boolean") {
       if (inline !== undefined) throw usageError(`option '--${key}' takes no value`);

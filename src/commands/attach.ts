@@ -3,9 +3,10 @@
 // was there), then output flows live, keystrokes are forwarded, the window size
 // is followed, and the detach key leaves the session running.
 import fs from "node:fs";
-import { BgtermError, EXIT, usageError } from "../errors.ts";
+import { BgtermError, EXIT, sessionNotRunning, usageError } from "../errors.ts";
 import { command, sessionArg } from "../cli/command.ts";
 import { isTerminal } from "../cli/output.ts";
+import { writeStderr } from "../cli/messages.ts";
 import { connect, requestOk, sendInput } from "../client/requests.ts";
 import { resolveSession } from "../client/registry.ts";
 import { encodeKey } from "../text/keys.ts";
@@ -33,7 +34,7 @@ export default command({
     const files = resolveSession(args.session as string);
     const stream = await connect(files);
     const control = await connect(files);
-    if (!stream || !control) throw new BgtermError(EXIT.notRunning, `session ${files.id} is not running`);
+    if (!stream || !control) throw sessionNotRunning(files.id);
     const stdin = process.stdin as import("node:tty").ReadStream;
     const stdout = process.stdout as import("node:tty").WriteStream;
     const write = (text: string | Uint8Array) => fs.writeSync(1, typeof text === "string" ? Buffer.from(text) : text);
@@ -67,7 +68,7 @@ export default command({
         if (finished) return;
         finished = true;
         restore();
-        if (message) fs.writeSync(2, `${message}\n`);
+        if (message) writeStderr(message);
         stream.end();
         control.end();
         resolve(code);

@@ -4,6 +4,7 @@ import { parseMs } from "../cli/args.ts";
 import { command } from "../cli/command.ts";
 import { closeOutput } from "../cli/json-output.ts";
 import { outputMode, printJson } from "../cli/output.ts";
+import { notice } from "../cli/messages.ts";
 import { parseSignal } from "../pty/signals.ts";
 import { closeSession } from "../client/close.ts";
 import { listSessions, resolveSession } from "../client/registry.ts";
@@ -28,5 +29,6 @@ export default command({
     const targets = args.all ? listSessions() : refs.map(resolveSession);
     await Promise.all(targets.map((files) => closeSession(files, signal, graceMs)));
     if (outputMode.json) await printJson({ closed: targets.map((files) => files.id) });
+    else if (targets.length > 0) await notice(`closed session ${targets.map((files) => files.id).join(", ")}`);
   },
 });

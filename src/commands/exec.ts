@@ -1,6 +1,6 @@
 // bgterm exec: run a command in the session's shell; print only its output and
 // exit with its status.
-import { BgtermError, EXIT, notRunningError, timeoutError } from "../errors.ts";
+import { BgtermError, EXIT, sessionNeverStarted, timeoutError } from "../errors.ts";
 import { parseMs } from "../cli/args.ts";
 import { command, sessionArg } from "../cli/command.ts";
 import { execOutput } from "../cli/json-output.ts";
@@ -28,7 +28,7 @@ export default command({
     const files = resolveSession(args.session as string);
     const timeoutMs = parseMs(args.timeout as string | undefined, "--timeout");
     const meta = files.readMeta();
-    if (!meta) throw notRunningError(`session ${files.id} has not started`);
+    if (!meta) throw sessionNeverStarted(files.id);
     const channel = await connectRunning(files);
     checkShell(meta);
     const markers = execMarkers(words.join(" "));

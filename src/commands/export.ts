@@ -1,5 +1,5 @@
 // bgterm export: the session as an asciicast v2 recording or a plain transcript.
-import { usageError } from "../errors.ts";
+import { sessionNeverStarted, usageError } from "../errors.ts";
 import { command, sessionArg } from "../cli/command.ts";
 import { printLine, writeBytes } from "../cli/output.ts";
 import { readEvents } from "../shared/events.ts";
@@ -25,7 +25,7 @@ export default command({
     if (format !== "cast" && format !== "txt") throw usageError(`unknown format '${format}' (choose cast or txt)`);
     const files = resolveSession(args.session as string);
     const meta = files.readMeta();
-    if (!meta) throw usageError(`session ${files.id} has not started yet`);
+    if (!meta) throw sessionNeverStarted(files.id);
     const spec = files.readSpec();
     const end = files.readEnd();
     const ring = OutputRing.open(files.output, meta.max_buffer, false);

@@ -1,5 +1,5 @@
 // bgterm grep: matching transcript lines across sessions.
-import { BgtermError, usageError } from "../errors.ts";
+import { noLineMatched, usageError } from "../errors.ts";
 import { command } from "../cli/command.ts";
 import { grepOutput } from "../cli/json-output.ts";
 import { outputMode, printJson, printLine } from "../cli/output.ts";
@@ -42,6 +42,6 @@ export default command({
     }
     if (outputMode.json) await printJson(matches);
     else for (const m of matches) await printLine(`${m.id}:${m.line}:${m.text}`);
-    if (matches.length === 0) throw new BgtermError(1, "no line matched");
+    if (matches.length === 0) throw noLineMatched();
   },
 });

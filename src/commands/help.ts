@@ -4,7 +4,7 @@ import { command } from "../cli/command.ts";
 import { commandHelp, rootHelp } from "../cli/help.ts";
 import { helpOutput } from "../cli/json-output.ts";
 import { outputMode, printJson, printLine } from "../cli/output.ts";
-import { usageError } from "../errors.ts";
+import { unknownCommand } from "../errors.ts";
 import { findCommand, visibleCommands } from "./index.ts";
 
 export default command({
@@ -18,7 +18,7 @@ export default command({
     if (name === undefined) text = rootHelp(pkg.version, await visibleCommands());
     else {
       const found = await findCommand(name);
-      if (!found || found.hidden) throw usageError(`unknown command '${name}' (see bgterm --help)`);
+      if (!found || found.hidden) throw unknownCommand(name);
       text = await commandHelp(found);
     }
     if (outputMode.json) await printJson({ command: name ?? null, text });

@@ -1,5 +1,5 @@
 // bgterm lines: the transcript as lines, numbered from the session's first line.
-import { usageError } from "../errors.ts";
+import { sessionNeverStarted, usageError } from "../errors.ts";
 import { parseInteger } from "../cli/args.ts";
 import { command, sessionArg } from "../cli/command.ts";
 import { linesOutput } from "../cli/json-output.ts";
@@ -31,6 +31,7 @@ export default command({
   output: linesOutput,
   async run(args) {
     const files = resolveSession(args.session as string);
+    if (!files.readMeta()) throw sessionNeverStarted(files.id);
     const asked = args.range === undefined ? { from: 0 } : parseRange(args.range as string);
     const tail = parseInteger(args.tail as string | undefined, "--tail", 0, Number.MAX_SAFE_INTEGER);
     const lines: string[] = [];

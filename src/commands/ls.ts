@@ -26,7 +26,9 @@ export default command({
   summary: "List sessions",
   output: sessionList,
   async run() {
-    const records = listRecords((id, error) => warn(`skipping session ${id}: ${error.message}`));
+    const skipped: string[] = [];
+    const records = listRecords((id, error) => skipped.push(`skipping session ${id}: ${error.message}`));
+    for (const message of skipped) await warn(message);
     if (outputMode.json) return printJson(records);
     await printTable(
       ["ID", "NAME", "STATE", "PID", "EXIT", "UNREAD", "AGE", "COMMAND"],

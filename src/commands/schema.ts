@@ -4,7 +4,7 @@ import { command } from "../cli/command.ts";
 import { schemaOutput } from "../cli/json-output.ts";
 import { printJson } from "../cli/output.ts";
 import { allSchemas, commandSchema } from "../cli/schema.ts";
-import { usageError } from "../errors.ts";
+import { unknownCommand } from "../errors.ts";
 import { findCommand, visibleCommands } from "./index.ts";
 
 export default command({
@@ -16,7 +16,7 @@ export default command({
     const name = args.command as string | undefined;
     if (name === undefined) return printJson(allSchemas(await visibleCommands()));
     const found = await findCommand(name);
-    if (!found || found.hidden) throw usageError(`unknown command '${name}' (see bgterm --help)`);
+    if (!found || found.hidden) throw unknownCommand(name);
     await printJson(commandSchema(found));
   },
 });

@@ -1,5 +1,5 @@
 // bgterm screen: the session's visible screen as a terminal shows it.
-import { BgtermError, EXIT } from "../errors.ts";
+import { BgtermError, EXIT, sessionNeverStarted } from "../errors.ts";
 import { parseInteger } from "../cli/args.ts";
 import { command, sessionArg } from "../cli/command.ts";
 import { screenOutput } from "../cli/json-output.ts";
@@ -41,7 +41,7 @@ export default command({
       async () => {
         // An ended session: replay its retained output into a fresh emulator.
         const meta = files.readMeta();
-        if (!meta) throw new BgtermError(EXIT.notRunning, `session ${files.id} never started`);
+        if (!meta) throw sessionNeverStarted(files.id);
         const ring = OutputRing.open(files.output, meta.max_buffer, false);
         try {
           const model = new ScreenModel(ring, meta.cols, meta.rows);

@@ -5,6 +5,7 @@ import { parseInteger, parseMs, parseRegex, parseSize, type ParsedArgs } from ".
 import { command } from "../cli/command.ts";
 import { sessionRecord } from "../cli/json-output.ts";
 import { outputMode, printJson, printLine } from "../cli/output.ts";
+import { notice } from "../cli/messages.ts";
 import { checkBackendName } from "../pty/backend.ts";
 import { checkWorkingDir, commandArgv, resolveProgram } from "../client/command-line.ts";
 import { launchSupervisor } from "../client/launch.ts";
@@ -105,5 +106,10 @@ export default command({
     if (ready) await waitUntilReady(files, ready, readyTimeout);
     if (outputMode.json) await printJson(buildRecord(files));
     else await printLine(String(files.id));
+    await notice(
+      allocation.kind === "taken"
+        ? `session ${files.id} (${spec.name}) was already running`
+        : `started session ${files.id}${spec.name === null ? "" : ` (${spec.name})`}: ${argv.join(" ")}`,
+    );
   },
 });
