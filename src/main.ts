@@ -1,34 +1,27 @@
 // Entry point: global flags, the subcommand, and the only try/catch that turns
 // errors into `bgterm: <message>` on stderr and an exit status.
-import { writeSync } from "node:fs";
 import pkg from "../package.json" with { type: "json" };
 import { parseArgs } from "./cli/args.ts";
-import { commands, summaries } from "./commands/index.ts";
-import { BgtermError, EXIT, usageError } from "./errors.ts";
+import { globalOptions } from "./cli/command.ts";
 import { outputMode, printLine } from "./cli/output.ts";
+import { findCommand } from "./commands/index.ts";
+import { BgtermError, EXIT, unknownCommand, unknownOption } from "./errors.ts";
 
-const GLOBAL_FLAGS = new Set(["--json", "--plain", "--help", "-h", "--version", "-V"]);
-
-function rootUsage(): string {
-  const width = Math.max(...summaries.map(([name]) => name.length));
-  return [
-    `bgterm ${pkg.version} - run interactive terminal programs in the background`,
-    "",
-    "Usage: bgterm [--json] [--plain] <command> [options]",
-    "",
-    "Commands:",
-    ...summaries.map(([name, text]) => `  ${name.padEnd(width)}  ${text}`),
-    "",
-    "Run 'bgterm <command> --help' for a command's options.",
-    "Quick start:  id=$(bgterm start python3); bgterm send $id '2+2'; bgterm close $id",
-  ].join("\n");
-}
+// Accepted before the command too (bgterm --json ls); --version only there.
+const GLOBAL_FLAGS = new Set([
+  ...Object.entries(globalOptions).flatMap(([key, option]) => [
+    `--${key}`,
+    ...(option.short ? [`-${option.short}`] : []),
+  ]),
+  "--version",
+  "-V",
+]);
 
 async function run(argv: string[]): Promise<number> {
   let at = 0;
   const globals: string[] = [];
   while (at < argv.length && argv[at]!.startsWith("-")) {
-    if (!GLOBAL_FLAGS.has(argv[at]!)) throw usageError(`unknown option '${argv[at]}' (see --help)`);
+    if (!GLOBAL_FLAGS.has(argv[at]!)) throw unknownOption(argv[at]!);
     globals.push(argv[at++]!);
   }
   if (globals.includes("--version") || globals.includes("-V")) {
@@ -40,20 +33,17 @@ async function run(argv: string[]): Promise<number> {
     await (await import("./cli/overview.ts")).printOverview(pkg.version);
     return EXIT.ok;
   }
-  if (name === undefined || name === "help") {
-    await printLine(rootUsage());
-    return EXIT.ok;
-  }
-  const load = commands[name];
-  if (!load) throw usageError(`unknown command '${name}' (see bgterm --help)`);
-  const command = (await load()).default;
-  const rest = [...globals.filter((flag) => flag !== "--version"), ...argv.slice(at + 1)];
-  const args = parseArgs(rest, command.def.args as never, command.parsing);
+  // bgterm --help, or flags alone: the root help (the help command).
+  const command = await findCommand(name ?? "help");
+  if (!command) throw unknownCommand(name!);
+  const asked = name === undefined ? globals.filter((flag) => flag !== "--help" && flag !== "-h") : globals;
+  const rest = [...asked, ...argv.slice(at + 1)];
+  const args = parseArgs(rest, command);
   outputMode.json = args.json === true;
   outputMode.plain = args.plain === true;
   if (args.help) {
-    const { renderUsage } = await import("citty");
-    await printLine(await renderUsage(command.def));
+    const { commandHelp } = await import("./cli/help.ts");
+    await printLine(await commandHelp(command));
     return EXIT.ok;
   }
   return (await command.run(args)) ?? EXIT.ok;
@@ -74,12 +64,10 @@ async function main(): Promise<never> {
     const known = error instanceof BgtermError;
     code = known ? error.exitCode : EXIT.internal;
     const message = error instanceof Error ? error.message : String(error);
-    if (wantsJson(argv) && argv[0] !== "_supervise") {
-      writeSync(2, `${JSON.stringify({ error: { code, message } })}\n`);
-    } else {
-      (await import("./cli/messages.ts")).reportError(message);
-    }
-    if (!known && process.env.DEBUG) writeSync(2, `${(error as Error).stack}\n`);
+    const { reportError, writeStderr } = await import("./cli/messages.ts");
+    const json = wantsJson(argv) && argv[0] !== "_supervise";
+    reportError(code, message, { json, detail: known ? error.detail : undefined });
+    if (!known && process.env.DEBUG) writeStderr(`${(error as Error).stack}`);
   }
   process.exit(code);
 }

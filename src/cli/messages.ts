@@ -1,23 +1,41 @@
-// Messages to the user on stderr (consola, decorations off): errors read
-// exactly `bgterm: <message>`. consola/core keeps start-up cheap.
+// The one stderr writer of the CLI process. Errors read exactly
+// `bgterm: <message>` (or one JSON object with --json); notices for a person
+// (start/close confirmations) go through consola, only when stderr is a
+// terminal and never with --json: stdout carries the data, always.
 import { writeSync } from "node:fs";
-import { createConsola } from "consola/core";
+import { isTerminal, outputMode } from "./output.ts";
 
-const messages = createConsola({
-  reporters: [
-    {
-      log: (entry) => {
-        const text = entry.args.map(String).join(" ");
-        writeSync(2, `bgterm: ${entry.type === "warn" ? "warning: " : ""}${text}\n`);
-      },
-    },
-  ],
-});
-
-export function reportError(message: string): void {
-  messages.error(message);
+// One line (or block) on stderr, as is.
+export function writeStderr(text: string): void {
+  writeSync(2, text.endsWith("\n") ? text : `${text}\n`);
 }
 
-export function warn(message: string): void {
-  messages.warn(message);
+export function reportError(code: number, message: string, options: { json: boolean; detail?: string }): void {
+  if (options.json) {
+    const detail = options.detail ? { detail: options.detail } : {};
+    writeStderr(JSON.stringify({ error: { code, message, ...detail } }));
+    return;
+  }
+  if (options.detail) writeStderr(options.detail);
+  writeStderr(`bgterm: ${message}`);
+}
+
+// Something the user should know that is not a failure; with --json one
+// object {"warning": {"message": ...}} so stderr stays machine-readable.
+export async function warn(message: string): Promise<void> {
+  if (outputMode.json) writeStderr(JSON.stringify({ warning: { message } }));
+  else if (isTerminal(2)) (await terminalConsola()).warn(message);
+  else writeStderr(`bgterm: warning: ${message}`);
+}
+
+async function terminalConsola() {
+  const { createConsola } = await import("consola");
+  return createConsola({ stderr: process.stderr, stdout: process.stderr });
+}
+
+// A confirmation for a person at a terminal ("closed session 3"); silent when
+// stderr is not a terminal or with --json.
+export async function notice(message: string): Promise<void> {
+  if (outputMode.json || !isTerminal(2)) return;
+  (await terminalConsola()).success(message);
 }

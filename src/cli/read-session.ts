@@ -1,6 +1,6 @@
 // The read path shared by poll, send and read: ask the live supervisor, or read
 // the files of an ended session, and print through one printer.
-import { notRunningError } from "../errors.ts";
+import { sessionLost, sessionNeverStarted, sessionNotRunning } from "../errors.ts";
 import { connect, type PollOptions, peekLive, pollLive, readOffline, withSession } from "../client/requests.ts";
 import { sessionState } from "../client/registry.ts";
 import type { SessionFiles } from "../shared/session-files.ts";
@@ -59,9 +59,9 @@ export async function connectRunning(files: SessionFiles) {
   const channel = await connect(files);
   if (channel) return channel;
   const state = sessionState(files);
-  throw notRunningError(
-    state === "lost"
-      ? `session ${files.id} is lost (its supervisor died); input cannot be delivered`
-      : `session ${files.id} is not running (its program has exited)`,
-  );
+  throw state === "lost"
+    ? sessionLost(files.id)
+    : state === "starting"
+      ? sessionNeverStarted(files.id)
+      : sessionNotRunning(files.id);
 }

@@ -1,35 +1,27 @@
 // Argument definitions several commands share, and their conversion to options.
-import type { ArgsDef } from "citty";
 import { checkReader } from "../shared/refs.ts";
 import type { PollOptions } from "../client/requests.ts";
 import { parseInteger, parseMs, parseRegex, type ParsedArgs } from "./args.ts";
+import type { OptionSpec } from "./command.ts";
+
+export { sessionArg } from "./command.ts";
 
 export const DEFAULT_YIELD_MS = 10_000;
 export const DEFAULT_IDLE_MS = 150;
 
-export const outputArgs = {
-  json: { type: "boolean", description: "Print one JSON object on stdout" },
-  plain: { type: "boolean", description: "Strip ANSI/OSC escape sequences and turn CRLF into LF" },
-  help: { type: "boolean", alias: "h", description: "Show this help" },
-} as const satisfies ArgsDef;
+export const readerOptions: Record<string, OptionSpec> = {
+  reader: { help: "Use this reader's own unread cursor (default: default)" },
+  limit: { kind: "integer", min: 1, help: "Return at most this many bytes" },
+};
 
-export const sessionArg = {
-  session: { type: "positional", description: "Session id or name", required: true },
-} as const satisfies ArgsDef;
-
-export const readerArgs = {
-  reader: { type: "string", description: "Use this reader's own unread cursor (default: default)" },
-  limit: { type: "string", description: "Return at most this many bytes" },
-} as const satisfies ArgsDef;
-
-export const waitArgs = {
-  yield: { type: "string", description: `Wait at most MS milliseconds (default ${DEFAULT_YIELD_MS})` },
-  until: { type: "string", description: "Wait until new output matches this regex (exit 124 if the yield ends first)" },
+export const waitOptions: Record<string, OptionSpec> = {
+  yield: { kind: "duration", default: DEFAULT_YIELD_MS, help: "Wait at most this long" },
+  until: { kind: "regex", help: "Wait until new output matches this regex (exit 124 if the yield ends first)" },
   idle: {
-    type: "string",
-    description: `Return once output has been quiet this long (default ${DEFAULT_IDLE_MS}; 0 returns at the first output)`,
+    kind: "duration",
+    help: `Return once output has been quiet this long (default ${DEFAULT_IDLE_MS}, 0 with --until; 0 returns at the first output)`,
   },
-} as const satisfies ArgsDef;
+};
 
 export function readerName(args: ParsedArgs): string {
   return checkReader((args.reader as string | undefined) ?? "default");

@@ -79,8 +79,9 @@ export async function waitUntilReady(files: SessionFiles, check: ReadyCheck, tim
   const channel = await connect(files).catch(() => undefined);
   const exitWatch = await connect(files).catch(() => undefined);
   const fail = (error: BgtermError) => {
+    // The program's last output says why; main prints it above the message.
     const tail = lastOutput(files).trimEnd();
-    if (tail) fs.writeSync(2, `${tail}\n`);
+    if (tail) error.detail = tail;
     throw error;
   };
   if (!channel || !exitWatch) {

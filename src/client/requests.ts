@@ -1,7 +1,7 @@
 // Talking to a session: through its supervisor's socket while it lives, and
 // straight from its files once it is gone (under the lock the supervisor held,
 // so a client never reads a cursor the supervisor might still move).
-import { BgtermError, EXIT, errnoCode, notRunningError } from "../errors.ts";
+import { BgtermError, EXIT, errnoCode, notRunningError, sessionNeverStarted } from "../errors.ts";
 import { Channel } from "../shared/channel.ts";
 import { DELIVERY_CHUNK, planDelivery } from "../shared/delivery.ts";
 import { lockExclusive } from "../shared/flock.ts";
@@ -212,7 +212,7 @@ export async function readOffline(
   sink: OutputSink,
 ): Promise<ReadResult> {
   const meta = files.readMeta();
-  if (!meta) throw notRunningError(`session ${files.id} never started`);
+  if (!meta) throw sessionNeverStarted(files.id);
   const end = files.readEnd();
   const status = files.readStatus();
   const ring = OutputRing.open(files.output, meta.max_buffer, false);
@@ -258,7 +258,7 @@ export async function waitForExit(files: SessionFiles): Promise<number> {
       if (sessionState(files) === "lost") {
         throw notRunningError(`session ${files.id} is lost: its supervisor died without recording an exit status`);
       }
-      throw notRunningError(`session ${files.id} has not started`);
+      throw sessionNeverStarted(files.id);
     },
   );
 }

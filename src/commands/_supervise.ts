@@ -3,11 +3,13 @@ import { command } from "../cli/command.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 
 export default command({
-  meta: { name: "_supervise", description: "internal: run a session's supervisor", hidden: true },
-  args: {
-    stateDir: { type: "positional", required: true },
-    id: { type: "positional", required: true },
-  },
+  name: "_supervise",
+  summary: "internal: run a session's supervisor",
+  hidden: true,
+  args: [
+    { name: "stateDir", help: "State directory" },
+    { name: "id", help: "Session id" },
+  ],
   async run(args) {
     // A bug in one callback is logged to supervisor.log; the session lives on.
     process.on("uncaughtException", (error) => console.error("bgterm supervisor:", error));

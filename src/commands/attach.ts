@@ -3,10 +3,10 @@
 // was there), then output flows live, keystrokes are forwarded, the window size
 // is followed, and the detach key leaves the session running.
 import fs from "node:fs";
-import { BgtermError, EXIT, usageError } from "../errors.ts";
-import { command } from "../cli/command.ts";
-import { sessionArg } from "../cli/shared.ts";
+import { BgtermError, EXIT, sessionNotRunning, usageError } from "../errors.ts";
+import { command, sessionArg } from "../cli/command.ts";
 import { isTerminal } from "../cli/output.ts";
+import { writeStderr } from "../cli/messages.ts";
 import { connect, requestOk, sendInput } from "../client/requests.ts";
 import { resolveSession } from "../client/registry.ts";
 import { encodeKey } from "../text/keys.ts";
@@ -15,15 +15,13 @@ import { encodeKey } from "../text/keys.ts";
 const RESTORE = "\x1b[0m\x1b[?25h\x1b[?1l\x1b[?2004l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1049l";
 
 export default command({
-  meta: {
-    name: "attach",
-    description: "Connect your terminal to a session; the detach key (default C-]) leaves it running",
+  name: "attach",
+  summary: "Connect your terminal to a session; the detach key (default C-]) leaves it running",
+  args: [sessionArg],
+  options: {
+    "detach-key": { kind: "key", help: "Key that detaches, in send -k notation (default C-])" },
   },
-  args: {
-    ...sessionArg,
-    "detach-key": { type: "string", description: "Key that detaches, in send -k notation (default C-])" },
-    help: { type: "boolean", alias: "h", description: "Show this help" },
-  },
+  outputNote: "prints no JSON document: the session is shown on your terminal until you detach",
   async run(args) {
     if (!isTerminal(0) || !isTerminal(1)) {
       throw usageError(
@@ -36,7 +34,7 @@ export default command({
     const files = resolveSession(args.session as string);
     const stream = await connect(files);
     const control = await connect(files);
-    if (!stream || !control) throw new BgtermError(EXIT.notRunning, `session ${files.id} is not running`);
+    if (!stream || !control) throw sessionNotRunning(files.id);
     const stdin = process.stdin as import("node:tty").ReadStream;
     const stdout = process.stdout as import("node:tty").WriteStream;
     const write = (text: string | Uint8Array) => fs.writeSync(1, typeof text === "string" ? Buffer.from(text) : text);
@@ -70,7 +68,7 @@ export default command({
         if (finished) return;
         finished = true;
         restore();
-        if (message) fs.writeSync(2, `${message}\n`);
+        if (message) writeStderr(message);
         stream.end();
         control.end();
         resolve(code);

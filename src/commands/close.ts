@@ -2,22 +2,23 @@
 import { usageError } from "../errors.ts";
 import { parseMs } from "../cli/args.ts";
 import { command } from "../cli/command.ts";
-import { outputArgs } from "../cli/shared.ts";
+import { closeOutput } from "../cli/json-output.ts";
 import { outputMode, printJson } from "../cli/output.ts";
+import { notice } from "../cli/messages.ts";
 import { parseSignal } from "../pty/signals.ts";
 import { closeSession } from "../client/close.ts";
 import { listSessions, resolveSession } from "../client/registry.ts";
 
 export default command({
-  meta: { name: "close", description: "End a session's processes (SIGHUP, then SIGKILL after --grace) and remove it" },
-  args: {
-    sessions: { type: "positional", required: false, description: "Session ids or names" },
-    all: { type: "boolean", description: "Close every session" },
-    signal: { type: "string", description: "First signal to send (default HUP)" },
-    grace: { type: "string", description: "Milliseconds before SIGKILL (default 1000)" },
-    ...outputArgs,
+  name: "close",
+  summary: "End a session's processes (SIGHUP, then SIGKILL after --grace) and remove it",
+  args: [{ name: "sessions", kind: "session", many: true, optional: true, help: "Session ids or names" }],
+  options: {
+    all: { kind: "boolean", help: "Close every session" },
+    signal: { kind: "signal", default: "HUP", help: "First signal to send" },
+    grace: { kind: "duration", default: 1000, help: "How long to wait before SIGKILL" },
   },
-  parsing: { variadic: "sessions" },
+  output: closeOutput,
   async run(args) {
     const refs = args.sessions as string[];
     if (args.all && refs.length > 0) throw usageError("give session ids or --all, not both");
@@ -28,5 +29,6 @@ export default command({
     const targets = args.all ? listSessions() : refs.map(resolveSession);
     await Promise.all(targets.map((files) => closeSession(files, signal, graceMs)));
     if (outputMode.json) await printJson({ closed: targets.map((files) => files.id) });
+    else if (targets.length > 0) await notice(`closed session ${targets.map((files) => files.id).join(", ")}`);
   },
 });

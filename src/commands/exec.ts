@@ -1,10 +1,10 @@
 // bgterm exec: run a command in the session's shell; print only its output and
 // exit with its status.
-import { BgtermError, EXIT, notRunningError, timeoutError } from "../errors.ts";
+import { BgtermError, EXIT, sessionNeverStarted, timeoutError } from "../errors.ts";
 import { parseMs } from "../cli/args.ts";
-import { command } from "../cli/command.ts";
+import { command, sessionArg } from "../cli/command.ts";
+import { execOutput } from "../cli/json-output.ts";
 import { connectRunning } from "../cli/read-session.ts";
-import { outputArgs, sessionArg } from "../cli/shared.ts";
 import { outputMode, printJson, writeBytes } from "../cli/output.ts";
 import { sendInput, watchLive } from "../client/requests.ts";
 import { checkShell, execMarkers, extractOutput, findStatus } from "../client/exec.ts";
@@ -15,24 +15,20 @@ const INTERRUPT_WAIT_MS = 10_000;
 const FOREVER_MS = 2_147_483_647;
 
 export default command({
-  meta: { name: "exec", description: "Run a command in the session's shell; print its output, exit with its status" },
-  args: {
-    ...sessionArg,
-    command: { type: "positional", description: "The command line (may span lines, use heredocs)", required: true },
-    timeout: { type: "string", description: "Give up after MS milliseconds: exit 124, the command keeps running" },
-    interrupt: {
-      type: "boolean",
-      description: "On timeout send C-c and wait for the shell; exit with the command's status",
-    },
-    ...outputArgs,
+  name: "exec",
+  summary: "Run a command in the session's shell; print its output, exit with its status",
+  args: [sessionArg, { name: "command", many: true, help: "The command line (may span lines, use heredocs)" }],
+  options: {
+    timeout: { kind: "duration", help: "Give up after this long: exit 124, the command keeps running" },
+    interrupt: { kind: "boolean", help: "On timeout send C-c and wait for the shell; exit with the command's status" },
   },
-  parsing: { variadic: "command" },
+  output: execOutput,
   async run(args) {
     const words = args.command as string[];
     const files = resolveSession(args.session as string);
     const timeoutMs = parseMs(args.timeout as string | undefined, "--timeout");
     const meta = files.readMeta();
-    if (!meta) throw notRunningError(`session ${files.id} has not started`);
+    if (!meta) throw sessionNeverStarted(files.id);
     const channel = await connectRunning(files);
     checkShell(meta);
     const markers = execMarkers(words.join(" "));

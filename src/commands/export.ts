@@ -1,7 +1,6 @@
 // bgterm export: the session as an asciicast v2 recording or a plain transcript.
-import { usageError } from "../errors.ts";
-import { command } from "../cli/command.ts";
-import { outputArgs, sessionArg } from "../cli/shared.ts";
+import { sessionNeverStarted, usageError } from "../errors.ts";
+import { command, sessionArg } from "../cli/command.ts";
 import { printLine, writeBytes } from "../cli/output.ts";
 import { readEvents } from "../shared/events.ts";
 import { resolveSession } from "../client/registry.ts";
@@ -9,21 +8,24 @@ import { OutputRing } from "../shared/ring.ts";
 import { PlainFilter } from "../text/plain.ts";
 
 export default command({
-  meta: {
-    name: "export",
-    description: "Write the retained output as asciicast v2 (--format cast) or plain text (txt)",
+  name: "export",
+  summary: "Write the retained output as asciicast v2 (--format cast) or plain text (txt)",
+  args: [sessionArg],
+  options: {
+    format: {
+      kind: "enum",
+      values: ["cast", "txt"],
+      default: "cast",
+      help: "cast (asciicast v2, for asciinema play) or txt",
+    },
   },
-  args: {
-    ...sessionArg,
-    format: { type: "string", description: "cast (asciicast v2, for asciinema play) or txt (default cast)" },
-    ...outputArgs,
-  },
+  outputNote: "prints the recording itself (asciicast v2 lines or text), not a JSON document",
   async run(args) {
     const format = (args.format as string | undefined) ?? "cast";
     if (format !== "cast" && format !== "txt") throw usageError(`unknown format '${format}' (choose cast or txt)`);
     const files = resolveSession(args.session as string);
     const meta = files.readMeta();
-    if (!meta) throw usageError(`session ${files.id} has not started yet`);
+    if (!meta) throw sessionNeverStarted(files.id);
     const spec = files.readSpec();
     const end = files.readEnd();
     const ring = OutputRing.open(files.output, meta.max_buffer, false);

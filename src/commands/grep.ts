@@ -1,21 +1,23 @@
 // bgterm grep: matching transcript lines across sessions.
-import { BgtermError, usageError } from "../errors.ts";
+import { noLineMatched, usageError } from "../errors.ts";
 import { command } from "../cli/command.ts";
-import { outputArgs } from "../cli/shared.ts";
+import { grepOutput } from "../cli/json-output.ts";
 import { outputMode, printJson, printLine } from "../cli/output.ts";
 import { currentName, listSessions, resolveSession } from "../client/registry.ts";
 import { scanTranscript } from "../client/transcript.ts";
 
 export default command({
-  meta: { name: "grep", description: "Find lines across sessions: ID:LINE:text (exit 1 when nothing matches)" },
-  args: {
-    pattern: { type: "positional", required: true, description: "Text to find (a regular expression with --regex)" },
-    sessions: { type: "positional", required: false, description: "Session ids or names (default: all)" },
-    regex: { type: "boolean", description: "PATTERN is a JavaScript regular expression" },
-    "ignore-case": { type: "boolean", alias: "i", description: "Match case-insensitively" },
-    ...outputArgs,
+  name: "grep",
+  summary: "Find lines across sessions: ID:LINE:text (exit 1 when nothing matches)",
+  args: [
+    { name: "pattern", help: "Text to find (a regular expression with --regex)" },
+    { name: "sessions", kind: "session", many: true, optional: true, help: "Session ids or names (default: all)" },
+  ],
+  options: {
+    regex: { kind: "boolean", help: "PATTERN is a JavaScript regular expression" },
+    "ignore-case": { kind: "boolean", short: "i", help: "Match case-insensitively" },
   },
-  parsing: { variadic: "sessions" },
+  output: grepOutput,
   async run(args) {
     const pattern = args.pattern as string;
     const flags = args["ignore-case"] ? "i" : "";
@@ -40,6 +42,6 @@ export default command({
     }
     if (outputMode.json) await printJson(matches);
     else for (const m of matches) await printLine(`${m.id}:${m.line}:${m.text}`);
-    if (matches.length === 0) throw new BgtermError(1, "no line matched");
+    if (matches.length === 0) throw noLineMatched();
   },
 });

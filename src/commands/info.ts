@@ -1,13 +1,15 @@
 // bgterm info: the full record of one session.
-import { command } from "../cli/command.ts";
-import { outputArgs, sessionArg } from "../cli/shared.ts";
+import { command, sessionArg } from "../cli/command.ts";
+import { sessionRecord } from "../cli/json-output.ts";
 import { outputMode, printJson, printLine } from "../cli/output.ts";
 import { buildRecord } from "../client/record.ts";
 import { resolveSession } from "../client/registry.ts";
 
 export default command({
-  meta: { name: "info", description: "Show everything about one session" },
-  args: { ...sessionArg, ...outputArgs },
+  name: "info",
+  summary: "Show everything about one session",
+  args: [sessionArg],
+  output: sessionRecord,
   async run(args) {
     const record = buildRecord(resolveSession(args.session as string));
     if (outputMode.json) return printJson(record);

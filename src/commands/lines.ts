@@ -1,8 +1,8 @@
 // bgterm lines: the transcript as lines, numbered from the session's first line.
-import { usageError } from "../errors.ts";
+import { sessionNeverStarted, usageError } from "../errors.ts";
 import { parseInteger } from "../cli/args.ts";
-import { command } from "../cli/command.ts";
-import { outputArgs, sessionArg } from "../cli/shared.ts";
+import { command, sessionArg } from "../cli/command.ts";
+import { linesOutput } from "../cli/json-output.ts";
 import { outputMode, printJson, printLine } from "../cli/output.ts";
 import { resolveSession } from "../client/registry.ts";
 import { scanTranscript } from "../client/transcript.ts";
@@ -18,20 +18,20 @@ function parseRange(text: string): { from: number; to?: number } {
 }
 
 export default command({
-  meta: { name: "lines", description: "Print the transcript as lines (escapes stripped, CR overwrites resolved)" },
-  args: {
-    ...sessionArg,
-    range: {
-      type: "positional",
-      required: false,
-      description: "START[:END], zero-based absolute line numbers, END exclusive",
-    },
-    tail: { type: "string", description: "Only the last N lines" },
-    number: { type: "boolean", alias: "n", description: "Prefix each line with its number and a tab" },
-    ...outputArgs,
+  name: "lines",
+  summary: "Print the transcript as lines (escapes stripped, CR overwrites resolved)",
+  args: [
+    sessionArg,
+    { name: "range", optional: true, help: "START[:END], zero-based absolute line numbers, END exclusive" },
+  ],
+  options: {
+    tail: { kind: "integer", help: "Only the last N lines" },
+    number: { kind: "boolean", short: "n", help: "Prefix each line with its number and a tab" },
   },
+  output: linesOutput,
   async run(args) {
     const files = resolveSession(args.session as string);
+    if (!files.readMeta()) throw sessionNeverStarted(files.id);
     const asked = args.range === undefined ? { from: 0 } : parseRange(args.range as string);
     const tail = parseInteger(args.tail as string | undefined, "--tail", 0, Number.MAX_SAFE_INTEGER);
     const lines: string[] = [];

@@ -1,6 +1,6 @@
 // bgterm ls: one row per session.
 import { command } from "../cli/command.ts";
-import { outputArgs } from "../cli/shared.ts";
+import { sessionList } from "../cli/json-output.ts";
 import { type CellStyle, outputMode, printJson, printTable } from "../cli/output.ts";
 import { warn } from "../cli/messages.ts";
 import { listRecords, type SessionRecord } from "../client/record.ts";
@@ -22,10 +22,13 @@ const stateStyle: Record<SessionRecord["state"], CellStyle> = {
 };
 
 export default command({
-  meta: { name: "ls", description: "List sessions" },
-  args: { ...outputArgs },
+  name: "ls",
+  summary: "List sessions",
+  output: sessionList,
   async run() {
-    const records = listRecords((id, error) => warn(`skipping session ${id}: ${error.message}`));
+    const skipped: string[] = [];
+    const records = listRecords((id, error) => skipped.push(`skipping session ${id}: ${error.message}`));
+    for (const message of skipped) await warn(message);
     if (outputMode.json) return printJson(records);
     await printTable(
       ["ID", "NAME", "STATE", "PID", "EXIT", "UNREAD", "AGE", "COMMAND"],

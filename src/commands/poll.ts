@@ -3,7 +3,8 @@
 import { timeoutError, usageError } from "../errors.ts";
 import { command } from "../cli/command.ts";
 import { pollAndPrint } from "../cli/read-session.ts";
-import { outputArgs, pollOptions, readerArgs, waitArgs } from "../cli/shared.ts";
+import { pollOptions, readerOptions, waitOptions } from "../cli/shared.ts";
+import { readOutput } from "../cli/json-output.ts";
 import { outputMode, printLine } from "../cli/output.ts";
 import { connect, watchLive } from "../client/requests.ts";
 import { resolveSession } from "../client/registry.ts";
@@ -40,18 +41,18 @@ async function firstWithOutput(
 }
 
 export default command({
-  meta: { name: "poll", description: "Wait for output (bounded) and print what has not been read yet" },
-  args: {
-    sessions: { type: "positional", description: "Session id or name (several with --any)", required: true },
+  name: "poll",
+  summary: "Wait for output (bounded) and print what has not been read yet",
+  args: [{ name: "sessions", kind: "session", many: true, help: "Session id or name (several with --any)" }],
+  options: {
     any: {
-      type: "boolean",
-      description: "Watch several sessions; read the first with unread output (its id on the first line)",
+      kind: "boolean",
+      help: "Watch several sessions; read the first with unread output (its id on the first line)",
     },
-    ...waitArgs,
-    ...readerArgs,
-    ...outputArgs,
+    ...waitOptions,
+    ...readerOptions,
   },
-  parsing: { variadic: "sessions" },
+  output: readOutput,
   async run(args) {
     const refs = args.sessions as string[];
     if (refs.length === 0) throw usageError("missing argument SESSION (see --help)");

@@ -1,19 +1,21 @@
 // bgterm resize: change the terminal size; the program gets SIGWINCH.
 import { parseInteger } from "../cli/args.ts";
-import { command } from "../cli/command.ts";
+import { command, sessionArg } from "../cli/command.ts";
+import { resizeOutput } from "../cli/json-output.ts";
+import { outputMode, printJson } from "../cli/output.ts";
 import { connectRunning } from "../cli/read-session.ts";
-import { outputArgs, sessionArg } from "../cli/shared.ts";
 import { requestOk } from "../client/requests.ts";
 import { resolveSession } from "../client/registry.ts";
 
 export default command({
-  meta: { name: "resize", description: "Set the terminal size (the program receives SIGWINCH)" },
-  args: {
-    ...sessionArg,
-    cols: { type: "positional", description: "Columns", required: true },
-    rows: { type: "positional", description: "Rows", required: true },
-    ...outputArgs,
-  },
+  name: "resize",
+  summary: "Set the terminal size (the program receives SIGWINCH)",
+  args: [
+    sessionArg,
+    { name: "cols", kind: "integer", min: 1, max: 1000, help: "Columns" },
+    { name: "rows", kind: "integer", min: 1, max: 1000, help: "Rows" },
+  ],
+  output: resizeOutput,
   async run(args) {
     const cols = parseInteger(args.cols as string, "COLS", 1, 1000)!;
     const rows = parseInteger(args.rows as string, "ROWS", 1, 1000)!;
@@ -21,5 +23,6 @@ export default command({
     const channel = await connectRunning(files);
     await requestOk(files, channel, { op: "resize", cols, rows });
     channel.end();
+    if (outputMode.json) await printJson({ id: files.id, cols, rows });
   },
 });

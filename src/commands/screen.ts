@@ -1,8 +1,8 @@
 // bgterm screen: the session's visible screen as a terminal shows it.
-import { BgtermError, EXIT } from "../errors.ts";
+import { BgtermError, EXIT, sessionNeverStarted } from "../errors.ts";
 import { parseInteger } from "../cli/args.ts";
-import { command } from "../cli/command.ts";
-import { outputArgs, sessionArg } from "../cli/shared.ts";
+import { command, sessionArg } from "../cli/command.ts";
+import { screenOutput } from "../cli/json-output.ts";
 import { outputMode, printJson, printLine } from "../cli/output.ts";
 import { withSession } from "../client/requests.ts";
 import { resolveSession } from "../client/registry.ts";
@@ -10,14 +10,19 @@ import { OutputRing } from "../shared/ring.ts";
 import { ScreenModel, type ScreenOptions, type ScreenSnapshot } from "../shared/screen-model.ts";
 
 export default command({
-  meta: { name: "screen", description: "Print the session's current screen, rendered by a terminal emulator" },
-  args: {
-    ...sessionArg,
-    scrollback: { type: "string", description: "Also print up to N lines above the screen (normal screen only)" },
-    cursor: { type: "boolean", description: "End with a line giving the cursor position" },
-    ansi: { type: "boolean", description: "Keep colours and attributes as ANSI sequences" },
-    ...outputArgs,
+  name: "screen",
+  summary: "Print the session's current screen, rendered by a terminal emulator",
+  args: [sessionArg],
+  options: {
+    scrollback: {
+      kind: "integer",
+      max: 100_000,
+      help: "Also print up to N lines above the screen (normal screen only)",
+    },
+    cursor: { kind: "boolean", help: "End with a line giving the cursor position" },
+    ansi: { kind: "boolean", help: "Keep colours and attributes as ANSI sequences" },
   },
+  output: screenOutput,
   async run(args) {
     const files = resolveSession(args.session as string);
     const options: ScreenOptions = {
@@ -36,7 +41,7 @@ export default command({
       async () => {
         // An ended session: replay its retained output into a fresh emulator.
         const meta = files.readMeta();
-        if (!meta) throw new BgtermError(EXIT.notRunning, `session ${files.id} never started`);
+        if (!meta) throw sessionNeverStarted(files.id);
         const ring = OutputRing.open(files.output, meta.max_buffer, false);
         try {
           const model = new ScreenModel(ring, meta.cols, meta.rows);

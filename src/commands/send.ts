@@ -1,34 +1,35 @@
 // bgterm send: type text and keys into a session, then wait and print like poll.
 import { usageError } from "../errors.ts";
-import { command } from "../cli/command.ts";
+import { command, sessionArg } from "../cli/command.ts";
+import { readOutput } from "../cli/json-output.ts";
 import { connectRunning, pollAndPrint } from "../cli/read-session.ts";
-import { outputArgs, pollOptions, readerArgs, sessionArg, waitArgs } from "../cli/shared.ts";
+import { pollOptions, readerOptions, waitOptions } from "../cli/shared.ts";
 import { pipelineInput, terminalModes } from "../client/requests.ts";
 import { resolveSession } from "../client/registry.ts";
 import { bracketPaste, encodeKey, isCursorKey } from "../text/keys.ts";
 
 export default command({
-  meta: { name: "send", description: "Send text (then Enter) and keys, then wait and print output like poll" },
-  args: {
-    ...sessionArg,
-    text: { type: "positional", required: false, description: "Text to type (UTF-8), followed by Enter" },
+  name: "send",
+  summary: "Send text (then Enter) and keys, then wait and print output like poll",
+  args: [sessionArg, { name: "text", optional: true, help: "Text to type (UTF-8), followed by Enter" }],
+  options: {
     key: {
-      type: "string",
-      alias: "k",
-      description: "Send a named key after TEXT: Enter, Tab, Up, C-c, M-x, F1... (repeatable)",
+      kind: "key",
+      short: "k",
+      repeat: true,
+      help: "Send a named key after TEXT: Enter, Tab, Up, C-c, M-x, F1...",
     },
-    enter: { type: "boolean", default: true, description: "Use --no-enter to send TEXT without Enter" },
-    stdin: { type: "boolean", description: "Send standard input's raw bytes (no Enter added)" },
+    enter: { kind: "boolean", default: true, help: "Use --no-enter to send TEXT without Enter" },
+    stdin: { kind: "boolean", help: "Send standard input's raw bytes (no Enter added)" },
     paste: {
-      type: "boolean",
-      description:
-        "Wrap multi-line --stdin in bracketed paste (default: when the program enabled it; --no-paste never)",
+      kind: "boolean",
+      negatable: true,
+      help: "Wrap multi-line --stdin in bracketed paste (default: when the program enabled it; --no-paste never)",
     },
-    ...waitArgs,
-    ...readerArgs,
-    ...outputArgs,
+    ...waitOptions,
+    ...readerOptions,
   },
-  parsing: { repeatable: ["key"] },
+  output: readOutput,
   async run(args) {
     const files = resolveSession(args.session as string);
     const text = args.text as string | undefined;

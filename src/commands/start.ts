@@ -3,8 +3,9 @@ import { usageError } from "../errors.ts";
 import path from "node:path";
 import { parseInteger, parseMs, parseRegex, parseSize, type ParsedArgs } from "../cli/args.ts";
 import { command } from "../cli/command.ts";
-import { outputArgs } from "../cli/shared.ts";
+import { sessionRecord } from "../cli/json-output.ts";
 import { outputMode, printJson, printLine } from "../cli/output.ts";
+import { notice } from "../cli/messages.ts";
 import { checkBackendName } from "../pty/backend.ts";
 import { checkWorkingDir, commandArgv, resolveProgram } from "../client/command-line.ts";
 import { launchSupervisor } from "../client/launch.ts";
@@ -31,28 +32,34 @@ function readyCheck(args: ParsedArgs, cwd: string): ReadyCheck | undefined {
 }
 
 export default command({
-  meta: { name: "start", description: "Start a program in a new background session and print its id" },
-  args: {
-    name: { type: "string", alias: "n", description: "A name to use instead of the id (unique among live sessions)" },
-    cwd: { type: "string", alias: "C", description: "Working directory (default: the current one)" },
-    env: { type: "string", alias: "e", description: "Set KEY=VAL in the program's environment (repeatable)" },
-    cols: { type: "string", description: "Terminal width (default 80)" },
-    rows: { type: "string", description: "Terminal height (default 24)" },
-    "max-buffer": { type: "string", description: "Output retained, e.g. 512K, 16M, 1G (default 16M)" },
-    backend: { type: "string", description: "PTY backend: bun (default) or bun-pty; or $BGTERM_BACKEND" },
-    ready: { type: "string", description: "Return once the output matches this regex" },
-    "ready-port": { type: "string", description: "Return once 127.0.0.1 or ::1 accepts connections on this TCP port" },
-    "ready-file": { type: "string", description: "Return once this file exists (relative to the session's directory)" },
-    "ready-timeout": {
-      type: "string",
-      description: `How long to wait for readiness (default ${DEFAULT_READY_TIMEOUT_MS} ms; exit 124)`,
+  name: "start",
+  summary: "Start a program in a new background session and print its id",
+  args: [{ name: "command", kind: "command", optional: true, help: "Program and arguments (default: $SHELL)" }],
+  options: {
+    name: { kind: "name", short: "n", help: "A name to use instead of the id (unique among live sessions)" },
+    cwd: { kind: "dir", short: "C", help: "Working directory (default: the current one)" },
+    env: { kind: "pair", short: "e", repeat: true, help: "Set KEY=VAL in the program's environment" },
+    cols: { kind: "integer", min: 1, max: 1000, default: 80, help: "Terminal width" },
+    rows: { kind: "integer", min: 1, max: 1000, default: 24, help: "Terminal height" },
+    "max-buffer": { kind: "size", default: "16M", help: "Output retained, e.g. 512K, 16M, 1G" },
+    backend: { kind: "enum", values: ["bun", "bun-pty"], help: "PTY backend (default: $BGTERM_BACKEND, else bun)" },
+    ready: { kind: "regex", help: "Return once the output matches this regex" },
+    "ready-port": {
+      kind: "integer",
+      min: 1,
+      max: 65535,
+      help: "Return once 127.0.0.1 or ::1 accepts connections on this TCP port",
     },
-    reuse: { type: "boolean", description: "With --name: if a live session has the name, return it instead" },
-    replace: { type: "boolean", description: "With --name: close a live session of that name first" },
-    ...outputArgs,
-    command: { type: "positional", required: false, description: "Program and arguments (default: $SHELL)" },
+    "ready-file": { kind: "file", help: "Return once this file exists (relative to the session's directory)" },
+    "ready-timeout": {
+      kind: "duration",
+      default: DEFAULT_READY_TIMEOUT_MS,
+      help: "How long to wait for readiness (exit 124)",
+    },
+    reuse: { kind: "boolean", help: "With --name: if a live session has the name, return it instead" },
+    replace: { kind: "boolean", help: "With --name: close a live session of that name first" },
   },
-  parsing: { repeatable: ["env"], stopAtPositional: true, variadic: "command" },
+  output: sessionRecord,
   async run(args) {
     const env: Record<string, string> = { ...(process.env as Record<string, string>), TERM: "xterm-256color" };
     for (const pair of args.env as unknown as string[]) {
@@ -99,5 +106,10 @@ export default command({
     if (ready) await waitUntilReady(files, ready, readyTimeout);
     if (outputMode.json) await printJson(buildRecord(files));
     else await printLine(String(files.id));
+    await notice(
+      allocation.kind === "taken"
+        ? `session ${files.id} (${spec.name}) was already running`
+        : `started session ${files.id}${spec.name === null ? "" : ` (${spec.name})`}: ${argv.join(" ")}`,
+    );
   },
 });

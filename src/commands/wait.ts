@@ -3,20 +3,20 @@
 import { timeoutError, usageError } from "../errors.ts";
 import { parseMs } from "../cli/args.ts";
 import { command } from "../cli/command.ts";
-import { outputArgs } from "../cli/shared.ts";
+import { waitOutput } from "../cli/json-output.ts";
 import { outputMode, printJson, printLine } from "../cli/output.ts";
 import { waitForExit } from "../client/requests.ts";
 import { resolveSession } from "../client/registry.ts";
 
 export default command({
-  meta: { name: "wait", description: "Wait for the program to exit; exit with its code (128+n for signal n)" },
-  args: {
-    sessions: { type: "positional", description: "Session id or name (several with --any)", required: true },
-    any: { type: "boolean", description: "Return as soon as any of the sessions exits; print its id and code" },
-    timeout: { type: "string", description: "Give up after MS milliseconds (exit 124)" },
-    ...outputArgs,
+  name: "wait",
+  summary: "Wait for the program to exit; exit with its code (128+n for signal n)",
+  args: [{ name: "sessions", kind: "session", many: true, help: "Session id or name (several with --any)" }],
+  options: {
+    any: { kind: "boolean", help: "Return as soon as any of the sessions exits; print its id and code" },
+    timeout: { kind: "duration", help: "Give up after this long (exit 124)" },
   },
-  parsing: { variadic: "sessions" },
+  output: waitOutput,
   async run(args) {
     const refs = args.sessions as string[];
     if (refs.length === 0) throw usageError("missing argument SESSION (see --help)");

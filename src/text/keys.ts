@@ -57,6 +57,31 @@ function controlByte(char: string): string | undefined {
 // less set it: ESC [ A becomes ESC O A.
 const CURSOR_KEYS = new Set(["up", "down", "right", "left", "home", "end"]);
 
+// The names shells offer after `send -k` (any name above works, in any case).
+export const KEY_NAMES: readonly string[] = [
+  "Enter",
+  "Tab",
+  "Escape",
+  "Space",
+  "BSpace",
+  "Up",
+  "Down",
+  "Left",
+  "Right",
+  "Home",
+  "End",
+  "PageUp",
+  "PageDown",
+  "Insert",
+  "Delete",
+  ...Array.from({ length: 12 }, (_, i) => `F${i + 1}`),
+  "C-c",
+  "C-d",
+  "C-z",
+  "C-l",
+  "C-]",
+];
+
 export function isCursorKey(name: string): boolean {
   return CURSOR_KEYS.has(name.toLowerCase());
 }

@@ -1,0 +1,107 @@
+// Every --json document bgterm prints on stdout, declared once: the schema
+// (published by `bgterm schema`) and the TypeScript type (Infer<...>) come from
+// the same declaration, and the compile-time checks at the end tie them to the
+// types the code builds. Field names are stable: new fields may be added,
+// none removed or renamed.
+import type { SessionRecord } from "../client/record.ts";
+import type { ScreenSnapshot } from "../shared/screen-model.ts";
+import { type Infer, s } from "./json-schema.ts";
+
+const id = s.integer({ minimum: 1, description: "session id" });
+const name = s.nullable(s.string({ description: "session name" }));
+const offset = s.integer({ minimum: 0 });
+const exitCode = s.nullable(s.integer({ description: "exit status, 128+n for signal n; null while running" }));
+
+// send, poll, read: what one read delivered.
+export const readOutput = s.object(
+  {
+    id,
+    name,
+    text: s.string({ description: "the delivered bytes decoded as UTF-8 (invalid bytes become U+FFFD)" }),
+    running: s.boolean(),
+    exit_code: exitCode,
+    start_offset: s.integer({ minimum: 0, description: "absolute offset where this read began" }),
+    end_offset: s.integer({ minimum: 0, description: "absolute offset where this read ended" }),
+    remaining_bytes: s.integer({ minimum: 0, description: "still unread after this read" }),
+    dropped_bytes: s.integer({ minimum: 0, description: "session total discarded by retention" }),
+    truncated: s.boolean({ description: "this read skipped dropped output" }),
+    matched: s.boolean({ description: "whether --until matched (only with --until)" }),
+  },
+  { optional: ["matched"] },
+);
+export type ReadOutput = Infer<typeof readOutput>;
+
+// start, info: one session; ls: an array of them.
+export const sessionRecord = s.object({
+  id,
+  name,
+  state: s.literal(["starting", "running", "exited", "lost"]),
+  pid: s.nullable(s.integer({ description: "the program's pid" })),
+  supervisor_pid: s.nullable(s.integer()),
+  exit_code: exitCode,
+  command: s.array(s.string(), { description: "argv" }),
+  cwd: s.nullable(s.string()),
+  cols: s.nullable(s.integer({ minimum: 1 })),
+  rows: s.nullable(s.integer({ minimum: 1 })),
+  backend: s.nullable(s.string()),
+  started_at: s.nullable(s.string({ description: "ISO 8601" })),
+  age_ms: s.nullable(s.integer({ minimum: 0 })),
+  unread_bytes: s.integer({ minimum: 0, description: "unread by the default reader" }),
+  start_offset: s.integer({ minimum: 0, description: "first retained byte" }),
+  end_offset: offset,
+  cursor: s.integer({ minimum: 0, description: "the default reader's cursor" }),
+  dropped_bytes: offset,
+  storage_error: s.nullable(s.string({ description: "why output could not be stored (e.g. a full disk)" })),
+});
+export const sessionList = s.array(sessionRecord);
+
+export const waitOutput = s.object({ id, exit_code: s.integer() });
+export const closeOutput = s.object({ closed: s.array(id) });
+export const killOutput = s.object({ id, signal: s.string({ description: "the signal delivered, e.g. SIGINT" }) });
+export const resizeOutput = s.object({ id, cols: s.integer({ minimum: 1 }), rows: s.integer({ minimum: 1 }) });
+
+export const execOutput = s.object({
+  exit_code: s.nullable(s.integer({ description: "null when the command timed out without --interrupt" })),
+  output: s.string(),
+  timed_out: s.boolean(),
+  duration_ms: s.integer({ minimum: 0 }),
+});
+
+export const screenOutput = s.object({
+  rows: s.integer({ minimum: 1 }),
+  cols: s.integer({ minimum: 1 }),
+  cursor_x: s.integer({ minimum: 0 }),
+  cursor_y: s.integer({ minimum: 0 }),
+  alternate_screen: s.boolean(),
+  lines: s.array(s.string()),
+  approximate: s.boolean({ description: "rebuilt from retained output only (some was dropped)" }),
+});
+
+export const linesOutput = s.object({
+  start_line: s.integer({ minimum: 0 }),
+  end_line: s.integer({ minimum: 0 }),
+  line_count: s.integer({ minimum: 0 }),
+  dropped_lines: s.integer({ minimum: 0 }),
+  lines: s.array(s.string()),
+});
+
+export const grepOutput = s.array(s.object({ id, name, line: s.integer({ minimum: 0 }), text: s.string() }));
+
+export const completionsOutput = s.object({ shell: s.literal(["bash", "zsh", "fish"]), script: s.string() });
+export const helpOutput = s.object({ command: s.nullable(s.string()), text: s.string() });
+// `schema` prints a JSON Schema document.
+export const schemaOutput = s.object(
+  { $schema: s.string(), title: s.string(), description: s.string(), $defs: { type: "object" } },
+  { optional: ["description"] },
+);
+
+// The error object on stderr with --json, for every command.
+export const errorOutput = s.object({
+  error: s.object({ code: s.integer({ minimum: 1, maximum: 255 }), message: s.string() }),
+});
+
+// ---- compile-time ties to the types the code builds ------------------------
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type RecordMatchesSchema = Assert<Same<Infer<typeof sessionRecord>, SessionRecord>>;
+export type ScreenMatchesSchema = Assert<Same<Infer<typeof screenOutput>, ScreenSnapshot>>;
