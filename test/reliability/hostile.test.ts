@@ -93,7 +93,10 @@ describe("corrupted state files", () => {
         const ls = await bg.run(["ls", "--json"]);
         expect(ls.code).toBe(0);
         expect(JSON.parse(ls.text).map((r: { id: number }) => r.id)).toContain(Number(live));
-        expect(ls.stderr).toContain(`bgterm: warning: skipping session ${other}`);
+        // With --json the warning is a JSON object on stderr too.
+        expect(JSON.parse(ls.stderr).warning.message).toStartWith(`skipping session ${other}: `);
+        const plainLs = await bg.run(["ls"]);
+        expect(plainLs.stderr).toContain(`bgterm: warning: skipping session ${other}`);
         expect(await bg.ok(["send", "victim", "still-fine", "--until", "still-fine\\r\\n.*still-fine"])).toContain(
           "still-fine",
         );
