@@ -1,0 +1,179 @@
+// Read-like results for the MCP tools: one capture (budgeted head and tail,
+// a match window, the alternate-screen switch) and one result shape, used by
+// start's first output, send and read alike.
+import { parseRegex } from "../cli/args.ts";
+import { resolveOverwrites } from "../client/transcript.ts";
+import { PlainFilter } from "../text/plain.ts";
+import { BudgetCapture, BYTES_PER_TOKEN, DEFAULT_OUTPUT_TOKENS, MAX_OUTPUT_TOKENS, omissionNote } from "./budget.ts";
+import { foregroundOf, type ReadResult, type SessionFiles } from "./session-api.ts";
+import type { readOutput } from "./schemas.ts";
+import type { z } from "zod";
+import { SUPPORTED_SHELLS } from "../client/exec.ts";
+
+export type ReadOutput = z.infer<typeof readOutput>;
+export type Format = "text" | "lines" | "raw";
+type Pattern = { source: string; flags: string };
+
+// The window of text that `until`/`stop` are checked against to tell which matched.
+const MATCH_WINDOW = 1024 * 1024;
+
+export function budgetBytes(tokens: number | undefined): number {
+  return Math.min(tokens ?? DEFAULT_OUTPUT_TOKENS, MAX_OUTPUT_TOKENS) * BYTES_PER_TOKEN;
+}
+
+// Alternate screen as last switched in the output this server has seen.
+const alternateScreens = new Map<number, boolean>();
+const ALT_SWITCH = /\x1b\[\?(?:1049|1047|47)([hl])/g;
+
+export function noteAlternateScreen(id: number, on: boolean): void {
+  alternateScreens.set(id, on);
+}
+
+// Collects one delivery: budgeted bytes, a match window from `since` on, and
+// the last alternate-screen switch.
+export class ReadCapture {
+  readonly budget: BudgetCapture;
+  private window: Buffer[] = [];
+  private windowBytes = 0;
+  private alternate: boolean | undefined;
+  since = 0;
+
+  constructor(
+    readonly files: SessionFiles,
+    tokens: number | undefined,
+  ) {
+    this.budget = new BudgetCapture(budgetBytes(tokens));
+  }
+
+  readonly sink = {
+    write: (chunk: Uint8Array, offset: number) => {
+      this.budget.write(chunk, offset);
+      const text = Buffer.from(chunk).toString("latin1");
+      for (const match of text.matchAll(ALT_SWITCH)) this.alternate = match[1] === "h";
+      const end = offset + chunk.length;
+      if (end <= this.since) return;
+      const part = Buffer.from(chunk.subarray(Math.max(0, this.since - offset)));
+      this.window.push(part);
+      this.windowBytes += part.length;
+      while (this.window.length > 1 && this.windowBytes - this.window[0]!.length >= MATCH_WINDOW) {
+        this.windowBytes -= this.window.shift()!.length;
+      }
+    },
+  };
+
+  matchText(): string {
+    return renderText(Buffer.concat(this.window), "text");
+  }
+
+  alternateScreen(): boolean {
+    if (this.alternate !== undefined) alternateScreens.set(this.files.id, this.alternate);
+    return alternateScreens.get(this.files.id) ?? false;
+  }
+}
+
+export function renderText(bytes: Buffer, format: Format): string {
+  if (format === "raw") return bytes.toString("utf8");
+  const plain = new PlainFilter();
+  const text = Buffer.concat([plain.push(bytes), plain.flush()]).toString("utf8");
+  return format === "lines" ? text.split("\n").map(resolveOverwrites).join("\n") : text;
+}
+
+export interface Patterns {
+  until?: string;
+  stop?: string[];
+}
+
+// until and stop as one regex for the supervisor's wait (it matches either).
+export function combinedPattern(patterns: Patterns): Pattern | undefined {
+  const parts: string[] = [];
+  if (patterns.until !== undefined) parts.push(parseRegex(patterns.until, "until").source);
+  for (const stop of patterns.stop ?? []) parts.push(parseRegex(stop, "stop").source);
+  if (parts.length === 0) return undefined;
+  return { source: parts.map((part) => `(?:${part})`).join("|"), flags: "m" };
+}
+
+// Which of until/stop matched first in the text.
+function whichMatched(text: string, patterns: Patterns): ReadOutput["matched"] {
+  let best: ReadOutput["matched"] = null;
+  let bestAt = Number.POSITIVE_INFINITY;
+  const candidates: [kind: "until" | "stop", source: string][] = [
+    ...(patterns.until === undefined ? [] : [["until", patterns.until] as ["until", string]]),
+    ...(patterns.stop ?? []).map((source) => ["stop", source] as ["stop", string]),
+  ];
+  for (const [kind, source] of candidates) {
+    const match = new RegExp(source, "m").exec(text);
+    if (match && match.index < bestAt) {
+      bestAt = match.index;
+      best = { kind, pattern: source, text: match[0].slice(0, 200) };
+    }
+  }
+  return best;
+}
+
+export interface WaitInfo {
+  yieldMs: number;
+  requestedMs?: number;
+  elapsedMs: number;
+  patterns: Patterns;
+  format: Format;
+}
+
+// The structured result of a read-like call.
+export function readOutputOf(capture: ReadCapture, result: ReadResult, wait: WaitInfo): ReadOutput {
+  const files = capture.files;
+  const meta = files.readMeta();
+  const { head, tail, omitted } = capture.budget.finish();
+  const text = omitted
+    ? `${renderText(head, wait.format)}\n${omissionNote(omitted)}\n${renderText(tail, wait.format)}`
+    : renderText(head, wait.format);
+  const asked = wait.patterns.until !== undefined || (wait.patterns.stop?.length ?? 0) > 0;
+  let matched: ReadOutput["matched"] = null;
+  if (asked && result.matched !== false) matched = whichMatched(capture.matchText(), wait.patterns);
+  if (asked && result.matched === true && !matched) {
+    // Matched in output older than this server's window: say so without the text.
+    const kind = wait.patterns.until === undefined ? "stop" : "until";
+    matched = { kind, pattern: wait.patterns.until ?? wait.patterns.stop?.[0] ?? "", text: "" };
+  }
+  let outcome: ReadOutput["outcome"];
+  if (matched) outcome = matched.kind === "stop" ? "stopped" : "matched";
+  else if (!result.running) outcome = "exited";
+  else if (wait.yieldMs === 0) outcome = "no_wait";
+  else if (asked || wait.elapsedMs >= wait.yieldMs || result.to === result.from) outcome = "timeout";
+  else outcome = "idle";
+  const foreground = result.running ? foregroundOf(files, meta?.pid ?? null) : null;
+  return {
+    id: files.id,
+    name: meta?.name ?? null,
+    text,
+    running: result.running,
+    exit_code: result.exit_code,
+    start_offset: result.from,
+    end_offset: result.to,
+    remaining_bytes: Math.max(0, result.end - result.to),
+    dropped_bytes: result.dropped_bytes,
+    truncated: result.truncated,
+    outcome,
+    matched,
+    new_output: result.to > result.from,
+    foreground: foreground && { ...foreground, shell: SUPPORTED_SHELLS.includes(foreground.name.replace(/^-/, "")) },
+    alternate_screen: capture.alternateScreen(),
+    yield_ms: wait.yieldMs,
+    ...(wait.requestedMs === undefined ? {} : { yield_requested_ms: wait.requestedMs }),
+    omitted,
+  };
+}
+
+// The compact text rendering: the output, then one status line.
+export function renderRead(out: ReadOutput): string {
+  const state = out.running ? "running" : `exited ${out.exit_code ?? "?"}`;
+  const parts = [
+    `session ${out.id} ${state}`,
+    `outcome ${out.outcome}${out.matched ? ` (${out.matched.kind} /${out.matched.pattern}/)` : ""}`,
+    `offsets ${out.start_offset}-${out.end_offset}`,
+  ];
+  if (out.remaining_bytes > 0) parts.push(`${out.remaining_bytes} bytes unread`);
+  if (out.foreground && !out.foreground.shell) parts.push(`foreground ${out.foreground.name}`);
+  if (out.alternate_screen) parts.push("alternate screen (use terminal_screen)");
+  if (out.yield_requested_ms !== undefined) parts.push(`yield clamped to ${out.yield_ms} ms`);
+  return `${out.text}${out.text.endsWith("\n") || out.text === "" ? "" : "\n"}[${parts.join(" · ")}]`;
+}
