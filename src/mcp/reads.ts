@@ -33,10 +33,10 @@ export function noteAlternateScreen(id: number, on: boolean): void {
 // the last alternate-screen switch.
 export class ReadCapture {
   readonly budget: BudgetCapture;
-  private window: Buffer[] = [];
+  // The last MATCH_WINDOW bytes delivered, with their offsets.
+  private window: { offset: number; bytes: Buffer }[] = [];
   private windowBytes = 0;
   private alternate: boolean | undefined;
-  since = 0;
 
   constructor(
     readonly files: SessionFiles,
@@ -50,19 +50,20 @@ export class ReadCapture {
       this.budget.write(chunk, offset);
       const text = Buffer.from(chunk).toString("latin1");
       for (const match of text.matchAll(ALT_SWITCH)) this.alternate = match[1] === "h";
-      const end = offset + chunk.length;
-      if (end <= this.since) return;
-      const part = Buffer.from(chunk.subarray(Math.max(0, this.since - offset)));
-      this.window.push(part);
-      this.windowBytes += part.length;
-      while (this.window.length > 1 && this.windowBytes - this.window[0]!.length >= MATCH_WINDOW) {
-        this.windowBytes -= this.window.shift()!.length;
+      this.window.push({ offset, bytes: Buffer.from(chunk) });
+      this.windowBytes += chunk.length;
+      while (this.window.length > 1 && this.windowBytes - this.window[0]!.bytes.length >= MATCH_WINDOW) {
+        this.windowBytes -= this.window.shift()!.bytes.length;
       }
     },
   };
 
-  matchText(): string {
-    return renderText(Buffer.concat(this.window), "text");
+  // The delivered text from offset `since` on (what until/stop were matched against).
+  matchText(since: number): string {
+    const parts = this.window
+      .filter((part) => part.offset + part.bytes.length > since)
+      .map((part) => part.bytes.subarray(Math.max(0, since - part.offset)));
+    return renderText(Buffer.concat(parts), "text");
   }
 
   alternateScreen(): boolean {
@@ -116,6 +117,8 @@ export interface WaitInfo {
   elapsedMs: number;
   patterns: Patterns;
   format: Format;
+  // Patterns were matched from this offset on (default: the input's, else 0).
+  since?: number;
 }
 
 // The structured result of a read-like call.
@@ -128,7 +131,9 @@ export function readOutputOf(capture: ReadCapture, result: ReadResult, wait: Wai
     : renderText(head, wait.format);
   const asked = wait.patterns.until !== undefined || (wait.patterns.stop?.length ?? 0) > 0;
   let matched: ReadOutput["matched"] = null;
-  if (asked && result.matched !== false) matched = whichMatched(capture.matchText(), wait.patterns);
+  if (asked && result.matched !== false) {
+    matched = whichMatched(capture.matchText(wait.since ?? result.input_end ?? 0), wait.patterns);
+  }
   if (asked && result.matched === true && !matched) {
     // Matched in output older than this server's window: say so without the text.
     const kind = wait.patterns.until === undefined ? "stop" : "until";

@@ -29,6 +29,7 @@ import {
 } from "./tools.ts";
 import {
   closeOne,
+  dropConnections,
   exitCodeOf,
   listRecords,
   readLabels,
@@ -338,6 +339,7 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
   await server.connect(transport);
   log(`serving on stdio (tools: ${options.tier}${options.closeOnExit ? ", close on exit" : ""})`);
   await ended;
+  dropConnections();
   for (const timer of ttlTimers) clearTimeout(timer);
   if (options.closeOnExit) {
     const me = owner();

@@ -15,6 +15,7 @@ import {
   type OutputSink,
   type PollOptions,
   peekLive,
+  pipelineInput,
   pollLive,
   type ReadResult,
   readOffline,
@@ -99,6 +100,62 @@ export async function waitReady(files: SessionFiles, check: ReadyCheck, timeoutM
   await waitUntilReady(files, check, timeoutMs);
 }
 
+// One idle connection per session, kept between calls: a call saves the
+// connect and the supervisor's accept. A call that finds it busy (another
+// call on the same session) opens its own; a connection that failed is dropped.
+const idle = new Map<number, Channel>();
+
+export interface Lease {
+  channel: Channel;
+  // ok: the exchange finished cleanly, so the connection may serve the next call.
+  release(ok: boolean): void;
+}
+
+export async function leaseChannel(files: SessionFiles): Promise<Lease> {
+  const cached = idle.get(files.id);
+  idle.delete(files.id);
+  const channel = cached && !cached.closed ? cached : await connectRunning(files);
+  return {
+    channel,
+    release(ok) {
+      if (ok && !channel.closed && !idle.has(files.id)) idle.set(files.id, channel);
+      else channel.end();
+    },
+  };
+}
+
+// Drops the idle connections (the server is exiting).
+export function dropConnections(): void {
+  for (const channel of idle.values()) channel.end();
+  idle.clear();
+}
+
+// A cursor-moving wait-and-read on a leased connection; if the supervisor went
+// away meanwhile, the read is answered from the session's files instead.
+export async function pollLeased(
+  files: SessionFiles,
+  lease: Lease,
+  options: PollOptions,
+  sink: OutputSink,
+): Promise<ReadResult> {
+  let delivered = false;
+  const counting = {
+    write: (chunk: Uint8Array, offset: number) => {
+      delivered = true;
+      return sink.write(chunk, offset);
+    },
+  };
+  try {
+    const result = await pollLive(files, lease.channel, options, counting);
+    lease.release(true);
+    return result;
+  } catch (error) {
+    lease.release(false);
+    if (!lease.channel.closed || delivered) throw error;
+    return pollSession(files, options, sink);
+  }
+}
+
 // A connection for input, or exit 4 saying why there is none.
 export async function connectRunning(files: SessionFiles): Promise<Channel> {
   const channel = await connect(files);
@@ -114,9 +171,10 @@ export async function modesOf(files: SessionFiles, channel: Channel) {
   return terminalModes(files, channel);
 }
 
-// Writes input and returns the output end offset just before it.
-export async function writeInput(files: SessionFiles, channel: Channel, data: Uint8Array): Promise<number> {
-  return sendInput(files, channel, data);
+// Writes input without waiting for its acknowledgement: a poll with
+// since_input follows in the same round trip and reports input_end.
+export async function writeInputPipelined(files: SessionFiles, channel: Channel, data: Uint8Array): Promise<void> {
+  await pipelineInput(files, channel, data);
 }
 
 // A cursor-moving wait-and-read (live, or from the files of an ended session).

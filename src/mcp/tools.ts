@@ -25,9 +25,12 @@ import {
   connectRunning,
   execInShell,
   exitCodeOf,
+  type Lease,
+  leaseChannel,
   listRecords,
   modesOf,
   peekSession,
+  pollLeased,
   pollSession,
   type ReadyCheck,
   readLabels,
@@ -40,7 +43,7 @@ import {
   tailBytes,
   waitReady,
   watchForOutput,
-  writeInput,
+  writeInputPipelined,
 } from "./session-api.ts";
 import type { z } from "zod";
 
@@ -187,8 +190,8 @@ async function pollRead(
   input: PollRequest,
   context: CallContext,
   options: {
-    channel?: Awaited<ReturnType<typeof connectRunning>>;
-    since?: number;
+    lease?: Lease;
+    sinceInput?: boolean;
     defaultYield?: number;
   } = {},
 ): Promise<ReadOutput> {
@@ -196,22 +199,18 @@ async function pollRead(
   const patterns = { until: input.until, stop: input.stop };
   const pattern = combinedPattern(patterns);
   const capture = new ReadCapture(files, input.max_output_tokens);
-  capture.since = options.since ?? 0;
   const started = performance.now();
+  const pollOptions = {
+    reader: checkReader(input.reader ?? "default"),
+    limit: input.limit_bytes,
+    yield_ms: wait.ms,
+    idle_ms: input.idle_ms ?? (pattern ? 0 : DEFAULT_IDLE_MS),
+    until: pattern,
+    since_input: options.sinceInput,
+  };
+  const lease = options.lease;
   const read = await withProgress(context, `waiting for output of session ${files.id}`, () =>
-    pollSession(
-      files,
-      {
-        reader: checkReader(input.reader ?? "default"),
-        limit: input.limit_bytes,
-        yield_ms: wait.ms,
-        idle_ms: input.idle_ms ?? (pattern ? 0 : DEFAULT_IDLE_MS),
-        until: pattern,
-        since: options.since,
-      },
-      capture.sink,
-      options.channel,
-    ),
+    lease ? pollLeased(files, lease, pollOptions, capture.sink) : pollSession(files, pollOptions, capture.sink),
   );
   return readOutputOf(capture, read, {
     yieldMs: wait.ms,
@@ -296,12 +295,12 @@ export async function sendTool(
   const keyNames = input.keys ?? [];
   for (const name of keyNames) encodeKey(name); // unknown keys fail before anything is sent
   combinedPattern(input); // invalid regexes fail before anything is sent
-  const channel = await connectRunning(files);
+  const lease = await leaseChannel(files);
   try {
     const text = input.text;
     const multiline = text?.includes("\n") ?? false;
     const needModes = keyNames.some(isCursorKey) || (multiline && (input.paste ?? "auto") === "auto");
-    const modes = needModes ? await modesOf(files, channel) : { applicationCursor: false, bracketedPaste: false };
+    const modes = needModes ? await modesOf(files, lease.channel) : { applicationCursor: false, bracketedPaste: false };
     const keys = keyNames.map((name) => encodeKey(name, modes)).join("");
     const enter = input.enter ?? true;
     const parts: Uint8Array[] = [];
@@ -311,12 +310,14 @@ export async function sendTool(
       if (enter) parts.push(Buffer.from("\r"));
     } else if (keys === "" && enter) parts.push(Buffer.from("\r"));
     parts.push(Buffer.from(keys));
-    const since = await writeInput(files, channel, Buffer.concat(parts));
-    const output = await pollRead(files, input, context, { channel, since });
-    return result(output, renderRead(output));
-  } finally {
-    channel.end();
+    // The wait travels with the input; the input's acknowledgement tells where it began.
+    await writeInputPipelined(files, lease.channel, Buffer.concat(parts));
+  } catch (error) {
+    lease.release(false);
+    throw error;
   }
+  const output = await pollRead(files, input, context, { lease, sinceInput: true });
+  return result(output, renderRead(output));
 }
 
 export async function readTool(input: z.infer<typeof S.readInput>, context: CallContext): Promise<ToolResult> {
@@ -371,7 +372,9 @@ export async function readTool(input: z.infer<typeof S.readInput>, context: Call
     const output = await pollRead(files, { ...input, yield_ms: 0, idle_ms: 0 }, context);
     return result(output, renderRead(output));
   }
-  const output = await pollRead(files, input, context);
+  // A live session answers on a kept connection; an ended one from its files.
+  const lease = await leaseChannel(files).catch(() => undefined);
+  const output = await pollRead(files, input, context, { lease });
   return result(output, renderRead(output));
 }
 
