@@ -22,7 +22,6 @@ import type * as S from "./schemas.ts";
 import {
   buildRecord,
   closeOne,
-  connectRunning,
   execInShell,
   exitCodeOf,
   type Lease,
@@ -344,7 +343,7 @@ export async function readTool(input: z.infer<typeof S.readInput>, context: Call
   if (targets.length > 1) {
     const wait = clampWait(input.yield_ms, DEFAULT_YIELD_MS, context);
     const pattern = combinedPattern(input);
-    const cancel = { channels: [] as NonNullable<Awaited<ReturnType<typeof connectRunning>>>[] };
+    const cancel = { channels: [] as Lease["channel"][] };
     try {
       files = await withProgress(context, "waiting for output", () =>
         Promise.any(
