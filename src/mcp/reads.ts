@@ -72,10 +72,15 @@ export class ReadCapture {
   }
 }
 
+// exec's markers (RS, a kind letter, the call's token, RS): noise outside exec.
+const EXEC_MARKER = /\x1e[SER][0-9a-f]{16}(?::\d+)?\x1e/g;
+
 export function renderText(bytes: Buffer, format: Format): string {
   if (format === "raw") return bytes.toString("utf8");
   const plain = new PlainFilter();
-  const text = Buffer.concat([plain.push(bytes), plain.flush()]).toString("utf8");
+  const text = Buffer.concat([plain.push(bytes), plain.flush()])
+    .toString("utf8")
+    .replace(EXEC_MARKER, "");
   return format === "lines" ? text.split("\n").map(resolveOverwrites).join("\n") : text;
 }
 
@@ -119,6 +124,17 @@ export interface WaitInfo {
   format: Format;
   // Patterns were matched from this offset on (default: the input's, else 0).
   since?: number;
+  // The reader whose cursor the read moved (none for reads by offset).
+  reader?: string;
+}
+
+// How far this server's reads of the default reader got per session: its
+// acknowledgement reaches the cursor file a moment later, so a list right
+// after a read would otherwise count those bytes as unread.
+const delivered = new Map<number, number>();
+
+export function deliveredUpTo(id: number): number {
+  return delivered.get(id) ?? 0;
 }
 
 // The structured result of a read-like call.
@@ -146,6 +162,7 @@ export function readOutputOf(capture: ReadCapture, result: ReadResult, wait: Wai
   else if (asked || wait.elapsedMs >= wait.yieldMs || result.to === result.from) outcome = "timeout";
   else outcome = "idle";
   const foreground = result.running ? foregroundOf(files, meta?.pid ?? null) : null;
+  if (wait.reader === "default" && result.to > deliveredUpTo(files.id)) delivered.set(files.id, result.to);
   return {
     id: files.id,
     name: meta?.name ?? null,

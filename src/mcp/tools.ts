@@ -17,6 +17,7 @@ import {
   readOutputOf,
   renderRead,
   renderText,
+  deliveredUpTo,
 } from "./reads.ts";
 import type * as S from "./schemas.ts";
 import {
@@ -155,7 +156,8 @@ async function urlReady(url: string, timeoutMs: number, files: SessionFiles): Pr
   const backoff = [20, 50, 100, 200, 250];
   for (let round = 0; ; round++) {
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2000), redirect: "manual" });
+      // HEAD: an answer is all we need, and no body is left unread mid-transfer.
+      const response = await fetch(url, { method: "HEAD", signal: AbortSignal.timeout(2000), redirect: "manual" });
       await response.body?.cancel();
       if (response.status < 500) return;
     } catch {
@@ -217,6 +219,7 @@ async function pollRead(
     elapsedMs: performance.now() - started,
     patterns,
     format: input.format ?? "text",
+    reader: pollOptions.reader,
   });
 }
 
@@ -513,6 +516,7 @@ export async function listTool(input: z.infer<typeof S.listInput>, context: Call
     .map((record) => {
       const files = resolveSession(String(record.id));
       const base = publicRecord(record, files);
+      base.unread_bytes = Math.max(0, record.end_offset - Math.max(record.cursor, deliveredUpTo(record.id)));
       return { ...base, owned: base.owner === me, last_line: lastLine(files) };
     })
     .filter((session) => input.all === true || session.owned);
