@@ -66,8 +66,10 @@ function errorResult(error: unknown): ToolResult {
   const code = known ? error.exitCode : EXIT.internal;
   const message = error instanceof Error ? error.message : String(error);
   if (!known) log(`internal error: ${(error as Error)?.stack ?? message}`);
+  // As the CLI prints it: the detail (e.g. a program's last output) above the message.
+  const detail = known && error.detail ? `${error.detail}\n` : "";
   return {
-    content: [{ type: "text", text: `bgterm: ${message} (code ${code})` }],
+    content: [{ type: "text", text: `${detail}bgterm: ${message} (code ${code})` }],
     structuredContent: undefined as never,
     isError: true,
   };

@@ -2,7 +2,7 @@
 // same requests, launch, readiness, exec markers and close the CLI uses), so
 // that moving to the client API of the architecture work is a change here only.
 import fs from "node:fs";
-import { BgtermError, EXIT, notRunningError, usageError } from "../errors.ts";
+import { BgtermError, EXIT, sessionLost, sessionNeverStarted, sessionNotRunning, usageError } from "../errors.ts";
 import { closeSession } from "../client/close.ts";
 import { checkWorkingDir, commandArgv, resolveProgram } from "../client/command-line.ts";
 import { checkShell, execMarkers, findStatus } from "../client/exec.ts";
@@ -156,15 +156,16 @@ export async function pollLeased(
   }
 }
 
-// A connection for input, or exit 4 saying why there is none.
+// A connection for input, or exit 4 saying why there is none (the CLI's sentences).
 export async function connectRunning(files: SessionFiles): Promise<Channel> {
   const channel = await connect(files);
   if (channel) return channel;
-  throw notRunningError(
-    sessionState(files) === "lost"
-      ? `session ${files.id} is lost (its supervisor died); input cannot be delivered`
-      : `session ${files.id} is not running (its program has exited)`,
-  );
+  const state = sessionState(files);
+  throw state === "lost"
+    ? sessionLost(files.id)
+    : state === "starting"
+      ? sessionNeverStarted(files.id)
+      : sessionNotRunning(files.id);
 }
 
 export async function modesOf(files: SessionFiles, channel: Channel) {
@@ -238,7 +239,7 @@ export async function execInShell(
   interrupt: boolean,
 ): Promise<ExecOutcome> {
   const meta = files.readMeta();
-  if (!meta) throw notRunningError(`session ${files.id} has not started`);
+  if (!meta) throw sessionNeverStarted(files.id);
   const channel = await connectRunning(files);
   try {
     checkShell(meta);
@@ -295,7 +296,7 @@ export async function screenOf(files: SessionFiles, options: ScreenOptions): Pro
     },
     async () => {
       const meta = files.readMeta();
-      if (!meta) throw notRunningError(`session ${files.id} never started`);
+      if (!meta) throw sessionNeverStarted(files.id);
       const ring = OutputRing.open(files.output, meta.max_buffer, false);
       try {
         const model = new ScreenModel(ring, meta.cols, meta.rows);
