@@ -22,8 +22,12 @@ import {
   trackPid,
   trackTmux,
 } from "./lib.ts";
+import { RawMcpClient } from "./mcp-client.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
+// BENCH_ONLY="round trip,mcp" runs only those sections (the floor always runs).
+const ONLY = process.env.BENCH_ONLY?.split(",").map((name) => name.trim());
+const only = (section: string) => ONLY === undefined || ONLY.includes(section);
 const N = QUICK ? 8 : 30;
 const MiB = 1024 * 1024;
 
@@ -132,7 +136,8 @@ async function startLatency(floor: Stats, tmuxSkip?: string): Promise<void> {
 }
 
 // ---- 3. round trip -------------------------------------------------------------
-async function roundTrip(floor: Stats, tmuxSkip?: string): Promise<void> {
+// Returns the tmux loop's figures, which the MCP section compares against.
+async function roundTrip(floor: Stats, tmuxSkip?: string): Promise<Stats | undefined> {
   console.error("3. round trip");
   const cat = await bg(["start", "cat"]);
   const sendCat = await measure(
@@ -194,14 +199,16 @@ async function roundTrip(floor: Stats, tmuxSkip?: string): Promise<void> {
   proc.kill();
   record({ section: "round trip", metric: "in-process PTY echo (physical limit)", unit: "ms", value: echo });
 
-  if (tmuxSkip)
-    return record({
+  if (tmuxSkip) {
+    record({
       section: "round trip",
       metric: "tmux send-keys + capture-pane",
       unit: "ms",
       value: null,
       note: tmuxSkip,
     });
+    return undefined;
+  }
   const socket = `bgb-${process.pid}-rt`;
   trackTmux(socket);
   Bun.spawnSync(["tmux", "-L", socket, "new-session", "-d", "-s", "rt", "-x", "80", "-y", "24", "cat"]);
@@ -225,6 +232,49 @@ async function roundTrip(floor: Stats, tmuxSkip?: string): Promise<void> {
     target: "bgterm faster",
     met: median(sendCat) < median(tmux),
   });
+  return tmux;
+}
+
+// ---- 3b. MCP server round trips ---------------------------------------------------
+// A long-lived `bgterm mcp` removes the per-call process start: a tool call is
+// one line of JSON-RPC on a pipe (request written -> result read).
+async function mcpRoundTrip(tmux: Stats | undefined): Promise<void> {
+  console.error("3b. mcp");
+  // A private HOME: the exec shell is an interactive bash that must not touch the user's dotfiles.
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "bgb-home-"));
+  const client = await RawMcpClient.start([BIN, "mcp", "--close-on-exit"], { ...env, HOME: home });
+  trackPid(client.pid);
+  try {
+    const cat = await client.call("terminal_start", { command: ["cat"], yield_ms: 0 });
+    const send = await measure(N * 5, 10, async (i) => {
+      const token = `ping${i}x`;
+      const t0 = performance.now();
+      const result = await client.call("terminal_send", { id: cat.id, text: token, until: token });
+      const ms = performance.now() - t0;
+      if (result.outcome !== "matched") throw new Error(`terminal_send: ${JSON.stringify(result)}`);
+      return ms;
+    });
+    record({
+      section: "mcp",
+      metric: "terminal_send round trip on cat (until echo)",
+      unit: "ms",
+      value: send,
+      ...(tmux ? { compare: { label: "tmux send-keys + capture-pane", value: tmux } } : {}),
+      target: "< 1 ms, >= 4x faster than tmux",
+      met: median(send) < 1 && (tmux === undefined || median(tmux) / median(send) >= 4),
+    });
+    const exec = await measure(N * 2, 5, async () => {
+      const t0 = performance.now();
+      const result = await client.call("terminal_exec", { command: "true" });
+      const ms = performance.now() - t0;
+      if (result.exit_code !== 0) throw new Error(`terminal_exec: ${JSON.stringify(result)}`);
+      return ms;
+    });
+    record({ section: "mcp", metric: "terminal_exec of true (persistent bash)", unit: "ms", value: exec });
+  } finally {
+    await client.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  }
 }
 
 // ---- 4. wake-up -----------------------------------------------------------------
@@ -479,14 +529,15 @@ async function main(): Promise<void> {
   const hello = await compileHello();
   const tmuxSkip = await ensureTmux();
   const floor = await cliFloor(hello);
-  await startLatency(floor, tmuxSkip);
-  await roundTrip(floor, tmuxSkip);
-  await wakeUp(floor);
-  await throughput();
-  await screenCost();
-  await idleCost();
-  await scale();
-  await flood();
+  if (only("start")) await startLatency(floor, tmuxSkip);
+  const tmuxLoop = only("round trip") ? await roundTrip(floor, tmuxSkip) : undefined;
+  if (only("mcp")) await mcpRoundTrip(tmuxLoop);
+  if (only("wake-up")) await wakeUp(floor);
+  if (only("throughput")) await throughput();
+  if (only("screen")) await screenCost();
+  if (only("idle")) await idleCost();
+  if (only("scale")) await scale();
+  if (only("flood")) await flood();
   const results = {
     machine: machine(),
     rows: rows.map((r) => ({
@@ -494,7 +545,10 @@ async function main(): Promise<void> {
       ratio: r.compare && r.value !== null ? ratio(r.value, r.compare.value) : undefined,
     })),
   };
-  fs.writeFileSync(path.join(ROOT, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  // A partial run (BENCH_ONLY) leaves the recorded full run alone.
+  if (ONLY === undefined) {
+    fs.writeFileSync(path.join(ROOT, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  }
   console.log(table());
 }
 

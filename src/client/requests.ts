@@ -27,6 +27,8 @@ export interface OutputSink {
 // The result of one read: what was delivered and where the session stands.
 export interface ReadResult extends Omit<DeliveryDone, "op"> {
   dropped_bytes: number;
+  // With pipelined input: the output end just before that input was written.
+  input_end?: number;
 }
 
 // The supervisor went away mid-request (it was exiting). If it had sent no
@@ -127,22 +129,30 @@ async function expectReply(files: SessionFiles, channel: ClientChannel): Promise
 }
 
 // Receives data frames into the sink until the summary arrives.
-async function receiveDelivery(files: SessionFiles, channel: ClientChannel, sink: OutputSink): Promise<DeliveryDone> {
+async function receiveDelivery(
+  files: SessionFiles,
+  channel: ClientChannel,
+  sink: OutputSink,
+): Promise<DeliveryDone & { input_end?: number }> {
   let received = false;
+  let inputEnd: number | undefined;
   for (;;) {
     const { header, payload } = await expectReply(files, channel).catch((error) => {
       if (error instanceof SupervisorGoneError) error.partial = received;
       throw error;
     });
-    if (header.op === "ok") continue; // the acknowledgement of pipelined input
+    if (header.op === "ok") {
+      inputEnd ??= header.end; // the acknowledgement of pipelined input
+      continue;
+    }
     received = true;
     if (header.op === "data") await sink.write(payload, header.offset);
-    else if (header.op === "done") return header;
+    else if (header.op === "done") return inputEnd === undefined ? header : { ...header, input_end: inputEnd };
     else throw new BgtermError(EXIT.internal, `unexpected reply '${header.op}' from supervisor`);
   }
 }
 
-function toResult(done: DeliveryDone): ReadResult {
+function toResult(done: DeliveryDone & { input_end?: number }): ReadResult {
   const { op: _op, ...rest } = done;
   return { ...rest, dropped_bytes: done.retained_start };
 }

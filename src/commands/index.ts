@@ -22,6 +22,7 @@ export const commands: Record<string, Loader> = {
   grep: () => import("./grep.ts"),
   export: () => import("./export.ts"),
   completions: () => import("./completions.ts"),
+  mcp: () => import("./mcp.ts"),
   schema: () => import("./schema.ts"),
   help: () => import("./help.ts"),
   _supervise: () => import("./_supervise.ts"),

@@ -192,7 +192,8 @@ export class SessionFiles {
 
   private readOffsets(file: string): number[] | undefined {
     const text = readTextIfExists(file);
-    if (text === undefined) return undefined;
+    // Empty: created but not yet written (a first cursor write in progress).
+    if (text === undefined || text === "") return undefined;
     const values = text
       .trim()
       .split("\n")

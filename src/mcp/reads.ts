@@ -1,0 +1,201 @@
+// Read-like results for the MCP tools: one capture (budgeted head and tail,
+// a match window, the alternate-screen switch) and one result shape, used by
+// start's first output, send and read alike.
+import { parseRegex } from "../cli/args.ts";
+import { resolveOverwrites } from "../client/transcript.ts";
+import { PlainFilter } from "../text/plain.ts";
+import { BudgetCapture, BYTES_PER_TOKEN, DEFAULT_OUTPUT_TOKENS, MAX_OUTPUT_TOKENS, omissionNote } from "./budget.ts";
+import { foregroundOf, type ReadResult, type SessionFiles } from "./session-api.ts";
+import type { readOutput } from "./schemas.ts";
+import type { z } from "zod";
+import { SUPPORTED_SHELLS } from "../client/exec.ts";
+
+export type ReadOutput = z.infer<typeof readOutput>;
+export type Format = "text" | "lines" | "raw";
+type Pattern = { source: string; flags: string };
+
+// The window of text that `until`/`stop` are checked against to tell which matched.
+const MATCH_WINDOW = 1024 * 1024;
+
+export function budgetBytes(tokens: number | undefined): number {
+  return Math.min(tokens ?? DEFAULT_OUTPUT_TOKENS, MAX_OUTPUT_TOKENS) * BYTES_PER_TOKEN;
+}
+
+// Alternate screen as last switched in the output this server has seen.
+const alternateScreens = new Map<number, boolean>();
+const ALT_SWITCH = /\x1b\[\?(?:1049|1047|47)([hl])/g;
+
+export function noteAlternateScreen(id: number, on: boolean): void {
+  alternateScreens.set(id, on);
+}
+
+// Collects one delivery: budgeted bytes, a match window from `since` on, and
+// the last alternate-screen switch.
+export class ReadCapture {
+  readonly budget: BudgetCapture;
+  // The last MATCH_WINDOW bytes delivered, with their offsets.
+  private window: { offset: number; bytes: Buffer }[] = [];
+  private windowBytes = 0;
+  private alternate: boolean | undefined;
+
+  constructor(
+    readonly files: SessionFiles,
+    tokens: number | undefined,
+  ) {
+    this.budget = new BudgetCapture(budgetBytes(tokens));
+  }
+
+  readonly sink = {
+    write: (chunk: Uint8Array, offset: number) => {
+      this.budget.write(chunk, offset);
+      const text = Buffer.from(chunk).toString("latin1");
+      for (const match of text.matchAll(ALT_SWITCH)) this.alternate = match[1] === "h";
+      this.window.push({ offset, bytes: Buffer.from(chunk) });
+      this.windowBytes += chunk.length;
+      while (this.window.length > 1 && this.windowBytes - this.window[0]!.bytes.length >= MATCH_WINDOW) {
+        this.windowBytes -= this.window.shift()!.bytes.length;
+      }
+    },
+  };
+
+  // The delivered text from offset `since` on (what until/stop were matched against).
+  matchText(since: number): string {
+    const parts = this.window
+      .filter((part) => part.offset + part.bytes.length > since)
+      .map((part) => part.bytes.subarray(Math.max(0, since - part.offset)));
+    return renderText(Buffer.concat(parts), "text");
+  }
+
+  alternateScreen(): boolean {
+    if (this.alternate !== undefined) alternateScreens.set(this.files.id, this.alternate);
+    return alternateScreens.get(this.files.id) ?? false;
+  }
+}
+
+// exec's markers (RS, a kind letter, the call's token, RS): noise outside exec.
+const EXEC_MARKER = /\x1e[SER][0-9a-f]{16}(?::\d+)?\x1e/g;
+
+export function renderText(bytes: Buffer, format: Format): string {
+  if (format === "raw") return bytes.toString("utf8");
+  const plain = new PlainFilter();
+  const text = Buffer.concat([plain.push(bytes), plain.flush()])
+    .toString("utf8")
+    .replace(EXEC_MARKER, "");
+  return format === "lines" ? text.split("\n").map(resolveOverwrites).join("\n") : text;
+}
+
+export interface Patterns {
+  until?: string;
+  stop?: string[];
+}
+
+// until and stop as one regex for the supervisor's wait (it matches either).
+export function combinedPattern(patterns: Patterns): Pattern | undefined {
+  const parts: string[] = [];
+  if (patterns.until !== undefined) parts.push(parseRegex(patterns.until, "until").source);
+  for (const stop of patterns.stop ?? []) parts.push(parseRegex(stop, "stop").source);
+  if (parts.length === 0) return undefined;
+  return { source: parts.map((part) => `(?:${part})`).join("|"), flags: "m" };
+}
+
+// Which of until/stop matched first in the text.
+function whichMatched(text: string, patterns: Patterns): ReadOutput["matched"] {
+  let best: ReadOutput["matched"] = null;
+  let bestAt = Number.POSITIVE_INFINITY;
+  const candidates: [kind: "until" | "stop", source: string][] = [
+    ...(patterns.until === undefined ? [] : [["until", patterns.until] as ["until", string]]),
+    ...(patterns.stop ?? []).map((source) => ["stop", source] as ["stop", string]),
+  ];
+  for (const [kind, source] of candidates) {
+    const match = new RegExp(source, "m").exec(text);
+    if (match && match.index < bestAt) {
+      bestAt = match.index;
+      best = { kind, pattern: source, text: match[0].slice(0, 200) };
+    }
+  }
+  return best;
+}
+
+export interface WaitInfo {
+  yieldMs: number;
+  requestedMs?: number;
+  elapsedMs: number;
+  patterns: Patterns;
+  format: Format;
+  // Patterns were matched from this offset on (default: the input's, else 0).
+  since?: number;
+  // The reader whose cursor the read moved (none for reads by offset).
+  reader?: string;
+}
+
+// How far this server's reads of the default reader got per session: its
+// acknowledgement reaches the cursor file a moment later, so a list right
+// after a read would otherwise count those bytes as unread.
+const delivered = new Map<number, number>();
+
+export function deliveredUpTo(id: number): number {
+  return delivered.get(id) ?? 0;
+}
+
+// The structured result of a read-like call.
+export function readOutputOf(capture: ReadCapture, result: ReadResult, wait: WaitInfo): ReadOutput {
+  const files = capture.files;
+  const meta = files.readMeta();
+  const { head, tail, omitted } = capture.budget.finish();
+  const text = omitted
+    ? `${renderText(head, wait.format)}\n${omissionNote(omitted)}\n${renderText(tail, wait.format)}`
+    : renderText(head, wait.format);
+  const asked = wait.patterns.until !== undefined || (wait.patterns.stop?.length ?? 0) > 0;
+  let matched: ReadOutput["matched"] = null;
+  if (asked && result.matched !== false) {
+    matched = whichMatched(capture.matchText(wait.since ?? result.input_end ?? 0), wait.patterns);
+  }
+  if (asked && result.matched === true && !matched) {
+    // Matched in output older than this server's window: say so without the text.
+    const kind = wait.patterns.until === undefined ? "stop" : "until";
+    matched = { kind, pattern: wait.patterns.until ?? wait.patterns.stop?.[0] ?? "", text: "" };
+  }
+  let outcome: ReadOutput["outcome"];
+  if (matched) outcome = matched.kind === "stop" ? "stopped" : "matched";
+  else if (!result.running) outcome = "exited";
+  else if (wait.yieldMs === 0) outcome = "no_wait";
+  else if (asked || wait.elapsedMs >= wait.yieldMs || result.to === result.from) outcome = "timeout";
+  else outcome = "idle";
+  const foreground = result.running ? foregroundOf(files, meta?.pid ?? null) : null;
+  if (wait.reader === "default" && result.to > deliveredUpTo(files.id)) delivered.set(files.id, result.to);
+  return {
+    id: files.id,
+    name: meta?.name ?? null,
+    text,
+    running: result.running,
+    exit_code: result.exit_code,
+    start_offset: result.from,
+    end_offset: result.to,
+    remaining_bytes: Math.max(0, result.end - result.to),
+    dropped_bytes: result.dropped_bytes,
+    truncated: result.truncated,
+    outcome,
+    matched,
+    new_output: result.to > result.from,
+    foreground: foreground && { ...foreground, shell: SUPPORTED_SHELLS.includes(foreground.name.replace(/^-/, "")) },
+    alternate_screen: capture.alternateScreen(),
+    yield_ms: wait.yieldMs,
+    ...(wait.requestedMs === undefined ? {} : { yield_requested_ms: wait.requestedMs }),
+    omitted,
+  };
+}
+
+// The compact text rendering: the output, then one status line.
+export function renderRead(out: ReadOutput): string {
+  const state = out.running ? "running" : `exited ${out.exit_code ?? "?"}`;
+  const parts = [
+    `session ${out.id} ${state}`,
+    `outcome ${out.outcome}${out.matched ? ` (${out.matched.kind} /${out.matched.pattern}/)` : ""}`,
+    `offsets ${out.start_offset}-${out.end_offset}`,
+  ];
+  if (out.remaining_bytes > 0) parts.push(`${out.remaining_bytes} bytes unread`);
+  if (out.foreground && !out.foreground.shell) parts.push(`foreground ${out.foreground.name}`);
+  if (out.alternate_screen) parts.push("alternate screen (use terminal_screen)");
+  if (out.yield_requested_ms !== undefined) parts.push(`yield clamped to ${out.yield_ms} ms`);
+  return `${out.text}${out.text.endsWith("\n") || out.text === "" ? "" : "\n"}[${parts.join(" · ")}]`;
+}

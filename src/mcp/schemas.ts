@@ -1,0 +1,274 @@
+// Input and output schemas of the MCP tools, declared once. Inputs are strict
+// (an unknown parameter is refused, as the CLI refuses an unknown option);
+// field names follow the CLI's --json output (snake_case).
+import { z } from "zod";
+
+// The longest text one call may type (a bigger paste belongs in a file).
+export const MAX_TEXT_BYTES = 1024 * 1024;
+
+const sessionId = z
+  .union([z.number().int().positive(), z.string().min(1).max(64)])
+  .describe("Session id (number) or name");
+const pattern = z.string().min(1).max(4096);
+const format = z
+  .enum(["text", "lines", "raw"])
+  .describe(
+    "text (default): escape sequences stripped, CRLF -> LF; lines: like text with carriage-return overwrites resolved (progress bars show their final state); raw: the bytes as the program wrote them",
+  );
+const maxTokens = z
+  .number()
+  .int()
+  .min(100)
+  .describe(
+    "Output budget in tokens (~4 bytes each; default 8000, at most 20000). Longer output keeps its head and tail and reports what was omitted",
+  );
+const yieldMs = z
+  .number()
+  .int()
+  .min(0)
+  .describe(
+    "Longest wait in ms (default 10000). 0 = do not wait. Capped at 50000, or 600000 when the request carries a progress token",
+  );
+const idleMs = z
+  .number()
+  .int()
+  .min(0)
+  .describe("Return once output has been quiet this long (default 150; 0 with until)");
+const until = pattern.describe(
+  "Wait until output matches this JavaScript regex (multiline; matched against text with escape sequences stripped)",
+);
+const stop = z
+  .array(pattern)
+  .max(16)
+  .describe("Fail-fast regexes (e.g. 'error', 'FAILED'): return as soon as one matches, outcome 'stopped'");
+const reader = z.string().min(1).max(64).describe("Use this reader's own unread cursor (default: default)");
+const anyOwner = z.boolean().describe("Allow acting on a session that another MCP client started");
+
+export const startInput = z.strictObject({
+  command: z
+    .union([z.string().min(1), z.array(z.string()).min(1)])
+    .optional()
+    .describe(
+      "Program: an argv array, or a string (a string with spaces or shell syntax runs under /bin/sh -c). Default: $SHELL",
+    ),
+  name: z.string().optional().describe("A unique name for the session (1-64 letters, digits, '.', '_', '-')"),
+  cwd: z.string().optional().describe("Working directory (default: the server's)"),
+  env: z.record(z.string(), z.string()).optional().describe("Extra environment variables"),
+  env_profile: z
+    .enum(["default", "agent"])
+    .optional()
+    .describe("agent: PAGER=cat, GIT_PAGER=cat, MANPAGER=cat, GIT_TERMINAL_PROMPT=0 (TERM unchanged)"),
+  cols: z.number().int().min(1).max(1000).optional().describe("Terminal width (default 120)"),
+  rows: z.number().int().min(1).max(1000).optional().describe("Terminal height (default 40)"),
+  if_exists: z
+    .enum(["error", "reuse", "replace"])
+    .optional()
+    .describe("When a live session has the name: error (default), reuse it, or replace it"),
+  ready_regex: pattern.optional().describe("Return once the output matches this regex"),
+  ready_port: z.number().int().min(1).max(65535).optional().describe("Return once 127.0.0.1 or ::1 accepts TCP here"),
+  ready_file: z.string().optional().describe("Return once this file exists (relative to cwd)"),
+  ready_url: z.string().url().optional().describe("Return once an HTTP GET of this URL answers (any status below 500)"),
+  ready_timeout_ms: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("Longest wait for readiness (default 30000; capped like yield_ms)"),
+  ttl_ms: z.number().int().min(1).optional().describe("Close the session after this many ms"),
+  yield_ms: yieldMs.optional().describe("Wait this long for the first output and return it (default 500; 0 = none)"),
+  max_output_tokens: maxTokens.optional(),
+});
+
+export const sendInput = z.strictObject({
+  id: sessionId,
+  text: z.string().max(MAX_TEXT_BYTES).optional().describe("Text to type (UTF-8); Enter follows unless enter=false"),
+  keys: z
+    .array(z.string().min(1).max(32))
+    .max(256)
+    .optional()
+    .describe("Keys after the text, tmux names: Enter Tab Escape Up Down C-c C-d M-x F1..."),
+  enter: z.boolean().optional().describe("Press Enter after text (default true)"),
+  paste: z
+    .enum(["auto", "always", "never"])
+    .optional()
+    .describe("Bracketed paste for multi-line text: auto (when the program enabled it), always, never"),
+  until: until.optional(),
+  stop: stop.optional(),
+  idle_ms: idleMs.optional(),
+  yield_ms: yieldMs.optional(),
+  reader: reader.optional(),
+  format: format.optional(),
+  max_output_tokens: maxTokens.optional(),
+  any_owner: anyOwner.optional(),
+});
+
+export const readInput = z.strictObject({
+  id: sessionId.optional(),
+  ids: z.array(sessionId).min(1).max(64).optional().describe("Several sessions: read the first with output"),
+  until: until.optional(),
+  stop: stop.optional(),
+  idle_ms: idleMs.optional(),
+  yield_ms: yieldMs.optional(),
+  from_offset: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("Read from this absolute offset without waiting or moving the cursor (page with end_offset)"),
+  limit_bytes: z.number().int().min(1).optional().describe("Read at most this many bytes"),
+  reader: reader.optional(),
+  format: format.optional(),
+  max_output_tokens: maxTokens.optional(),
+});
+
+export const execInput = z.strictObject({
+  command: z.string().min(1).max(MAX_TEXT_BYTES).describe("Shell command line (may span lines, use heredocs)"),
+  id: sessionId
+    .optional()
+    .describe("A session running bash, sh, dash or zsh (default: this client's own persistent shell)"),
+  timeout_ms: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("Give up after this long (default 30000; capped at 50000, or 600000 with a progress token)"),
+  interrupt: z
+    .boolean()
+    .optional()
+    .describe("On timeout send C-c and return the command's status (default true; false leaves it running)"),
+  max_output_tokens: maxTokens.optional(),
+  any_owner: anyOwner.optional(),
+});
+
+export const screenInput = z.strictObject({
+  id: sessionId,
+  scrollback: z.number().int().min(0).max(100_000).optional().describe("Lines above the screen to include"),
+  cursor: z.boolean().optional().describe("Mark the cursor position in the text"),
+  ansi: z.boolean().optional().describe("Keep colours and attributes as ANSI sequences"),
+});
+
+export const waitInput = z.strictObject({
+  ids: z.array(sessionId).min(1).max(64).describe("Sessions to watch: returns when the first exits"),
+  timeout_ms: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("Longest wait (default 10000; capped at 50000, or 600000 with a progress token)"),
+});
+
+export const listInput = z.strictObject({
+  all: z.boolean().optional().describe("List every session, not only this client's"),
+});
+
+export const closeInput = z.strictObject({
+  ids: z.array(sessionId).min(1).max(256).optional().describe("Sessions to close"),
+  owned: z.boolean().optional().describe("Close every session this client started"),
+  signal: z.string().max(16).optional().describe("First signal (default HUP), then SIGKILL after grace_ms"),
+  grace_ms: z.number().int().min(0).max(60_000).optional().describe("Milliseconds before SIGKILL (default 1000)"),
+  any_owner: anyOwner.optional(),
+});
+
+export const signalInput = z.strictObject({
+  id: sessionId,
+  signal: z.string().max(16).optional().describe("Signal name or number (default INT, as C-c)"),
+  any_owner: anyOwner.optional(),
+});
+
+// ---- outputs ---------------------------------------------------------------
+
+const omitted = z
+  .object({ bytes: z.number(), lines: z.number(), from_offset: z.number(), to_offset: z.number() })
+  .nullable();
+
+export const readOutputShape = {
+  id: z.number(),
+  name: z.string().nullable(),
+  text: z.string(),
+  running: z.boolean(),
+  exit_code: z.number().nullable(),
+  start_offset: z.number(),
+  end_offset: z.number(),
+  remaining_bytes: z.number(),
+  dropped_bytes: z.number(),
+  truncated: z.boolean(),
+  outcome: z.enum(["idle", "matched", "stopped", "exited", "timeout", "no_wait"]),
+  matched: z.object({ kind: z.enum(["until", "stop"]), pattern: z.string(), text: z.string() }).nullable(),
+  new_output: z.boolean(),
+  foreground: z.object({ pid: z.number(), name: z.string(), shell: z.boolean() }).nullable(),
+  alternate_screen: z.boolean(),
+  yield_ms: z.number(),
+  yield_requested_ms: z.number().optional(),
+  omitted,
+};
+export const readOutput = z.object(readOutputShape);
+
+const record = {
+  id: z.number(),
+  name: z.string().nullable(),
+  state: z.string(),
+  pid: z.number().nullable(),
+  exit_code: z.number().nullable(),
+  command: z.array(z.string()),
+  cwd: z.string().nullable(),
+  cols: z.number().nullable(),
+  rows: z.number().nullable(),
+  started_at: z.string().nullable(),
+  age_ms: z.number().nullable(),
+  unread_bytes: z.number(),
+  end_offset: z.number(),
+  dropped_bytes: z.number(),
+  owner: z.string().nullable(),
+};
+
+export const startOutput = z.object({
+  ...record,
+  reused: z.boolean(),
+  ready: z.boolean().nullable(),
+  ttl_ms: z.number().nullable(),
+  output: readOutput.nullable(),
+});
+
+export const execOutput = z.object({
+  id: z.number(),
+  exit_code: z.number().nullable(),
+  output: z.string(),
+  timed_out: z.boolean(),
+  duration_ms: z.number(),
+  running: z.boolean(),
+  timeout_ms: z.number(),
+  timeout_requested_ms: z.number().optional(),
+  omitted,
+});
+
+export const screenOutput = z.object({
+  id: z.number(),
+  rows: z.number(),
+  cols: z.number(),
+  cursor_x: z.number(),
+  cursor_y: z.number(),
+  alternate_screen: z.boolean(),
+  approximate: z.boolean(),
+  lines: z.array(z.string()),
+});
+
+export const waitOutput = z.object({
+  outcome: z.enum(["exited", "timeout"]),
+  id: z.number().nullable(),
+  exit_code: z.number().nullable(),
+  timeout_ms: z.number(),
+  timeout_requested_ms: z.number().optional(),
+});
+
+export const listOutput = z.object({
+  sessions: z.array(
+    z.object({
+      ...record,
+      owned: z.boolean(),
+      last_line: z.string(),
+    }),
+  ),
+});
+
+export const closeOutput = z.object({ closed: z.array(z.number()) });
+export const signalOutput = z.object({ id: z.number(), signal: z.string() });

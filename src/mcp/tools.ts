@@ -1,0 +1,573 @@
+// The tool handlers: each turns validated input into calls on the session
+// adapter and returns structuredContent plus a compact text rendering.
+import path from "node:path";
+import { parseRegex } from "../cli/args.ts";
+import { BgtermError, EXIT, timeoutError, usageError } from "../errors.ts";
+import { parseSignal } from "../pty/signals.ts";
+import { checkReader } from "../shared/refs.ts";
+import { bracketPaste, encodeKey, isCursorKey } from "../text/keys.ts";
+import { budgetBuffer, omissionNote } from "./budget.ts";
+import {
+  budgetBytes,
+  combinedPattern,
+  type Format,
+  noteAlternateScreen,
+  ReadCapture,
+  type ReadOutput,
+  readOutputOf,
+  renderRead,
+  renderText,
+  deliveredUpTo,
+} from "./reads.ts";
+import type * as S from "./schemas.ts";
+import {
+  buildRecord,
+  closeOne,
+  execInShell,
+  exitCodeOf,
+  type Lease,
+  leaseChannel,
+  listRecords,
+  modesOf,
+  peekSession,
+  pollLeased,
+  pollSession,
+  type ReadyCheck,
+  readLabels,
+  resolveSession,
+  type SessionFiles,
+  type SessionRecord,
+  screenOf,
+  signalForeground,
+  startSession,
+  tailBytes,
+  waitReady,
+  watchForOutput,
+  writeInputPipelined,
+} from "./session-api.ts";
+import type { z } from "zod";
+
+export const OWNER_LABEL = "mcp.owner";
+const DEFAULT_YIELD_MS = 10_000;
+const DEFAULT_IDLE_MS = 150;
+const START_YIELD_MS = 500;
+const CAP_MS = 50_000;
+const CAP_WITH_PROGRESS_MS = 600_000;
+const PROGRESS_EVERY_MS = 10_000;
+const AGENT_ENV = { PAGER: "cat", GIT_PAGER: "cat", MANPAGER: "cat", GIT_TERMINAL_PROMPT: "0" };
+
+// What a handler gets from the server: who the caller is and how to report progress.
+export interface CallContext {
+  owner(): string;
+  progressToken: string | number | undefined;
+  progress(elapsedMs: number, message: string): Promise<void>;
+}
+
+// What the server remembers across calls.
+export interface ServerState {
+  ownSession: number | undefined;
+  execShell: number | undefined;
+  onStarted(files: SessionFiles, ttlMs: number | undefined): void;
+}
+
+export interface ToolResult {
+  content: { type: "text"; text: string }[];
+  structuredContent: Record<string, unknown>;
+  isError?: boolean;
+  [key: string]: unknown;
+}
+
+function result(structured: Record<string, unknown>, text: string): ToolResult {
+  return { content: [{ type: "text", text }], structuredContent: structured };
+}
+
+// A wait clamped to what the client can stand: 50 s, or 10 min with progress.
+function clampWait(
+  requested: number | undefined,
+  fallback: number,
+  context: CallContext,
+): { ms: number; requested?: number } {
+  const cap = context.progressToken === undefined ? CAP_MS : CAP_WITH_PROGRESS_MS;
+  const ms = requested ?? fallback;
+  return ms > cap ? { ms: cap, requested: ms } : { ms };
+}
+
+// Runs a long wait while sending progress notifications (when asked for).
+async function withProgress<T>(context: CallContext, what: string, run: () => Promise<T>): Promise<T> {
+  if (context.progressToken === undefined) return run();
+  const started = performance.now();
+  const timer = setInterval(
+    () => void context.progress(performance.now() - started, what).catch(() => {}),
+    PROGRESS_EVERY_MS,
+  );
+  try {
+    return await run();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function sessionRef(id: number | string): SessionFiles {
+  return resolveSession(String(id));
+}
+
+function ownerOf(files: SessionFiles): string | null {
+  return readLabels(files)[OWNER_LABEL] ?? null;
+}
+
+// Refuses input or closing for the server's own session and, unless
+// any_owner, for sessions another MCP client started.
+function checkMayDrive(files: SessionFiles, state: ServerState, context: CallContext, anyOwner?: boolean): void {
+  if (state.ownSession === files.id) {
+    throw usageError(`session ${files.id} is the one this MCP server runs in; refusing to drive or close it`);
+  }
+  const owner = ownerOf(files);
+  if (!anyOwner && owner !== null && owner !== context.owner()) {
+    throw usageError(
+      `session ${files.id} belongs to another MCP client (${owner}); pass any_owner: true to act on it anyway`,
+    );
+  }
+}
+
+function publicRecord(record: SessionRecord, files: SessionFiles) {
+  return {
+    id: record.id,
+    name: record.name,
+    state: record.state,
+    pid: record.pid,
+    exit_code: record.exit_code,
+    command: record.command,
+    cwd: record.cwd,
+    cols: record.cols,
+    rows: record.rows,
+    started_at: record.started_at,
+    age_ms: record.age_ms,
+    unread_bytes: record.unread_bytes,
+    end_offset: record.end_offset,
+    dropped_bytes: record.dropped_bytes,
+    owner: ownerOf(files),
+  };
+}
+
+// ---- readiness over HTTP (until start --ready-url lands in the client) ----
+
+async function urlReady(url: string, timeoutMs: number, files: SessionFiles): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  const backoff = [20, 50, 100, 200, 250];
+  for (let round = 0; ; round++) {
+    try {
+      // HEAD: an answer is all we need, and no body is left unread mid-transfer.
+      const response = await fetch(url, { method: "HEAD", signal: AbortSignal.timeout(2000), redirect: "manual" });
+      await response.body?.cancel();
+      if (response.status < 500) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (files.readStatus()) {
+      throw new BgtermError(EXIT.notRunning, `session ${files.id} exited before it was ready`);
+    }
+    if (performance.now() >= deadline) {
+      throw timeoutError(`session ${files.id} was not ready after ${timeoutMs} ms (it is still running)`);
+    }
+    await Bun.sleep(backoff[Math.min(round, backoff.length - 1)]!);
+  }
+}
+
+// ---- the poll shared by start, send and read --------------------------------
+
+interface PollRequest {
+  until?: string;
+  stop?: string[];
+  idle_ms?: number;
+  yield_ms?: number;
+  reader?: string;
+  format?: Format;
+  max_output_tokens?: number;
+  limit_bytes?: number;
+}
+
+async function pollRead(
+  files: SessionFiles,
+  input: PollRequest,
+  context: CallContext,
+  options: {
+    lease?: Lease;
+    sinceInput?: boolean;
+    defaultYield?: number;
+  } = {},
+): Promise<ReadOutput> {
+  const wait = clampWait(input.yield_ms, options.defaultYield ?? DEFAULT_YIELD_MS, context);
+  const patterns = { until: input.until, stop: input.stop };
+  const pattern = combinedPattern(patterns);
+  const capture = new ReadCapture(files, input.max_output_tokens);
+  const started = performance.now();
+  const pollOptions = {
+    reader: checkReader(input.reader ?? "default"),
+    limit: input.limit_bytes,
+    yield_ms: wait.ms,
+    idle_ms: input.idle_ms ?? (pattern ? 0 : DEFAULT_IDLE_MS),
+    until: pattern,
+    since_input: options.sinceInput,
+  };
+  const lease = options.lease;
+  const read = await withProgress(context, `waiting for output of session ${files.id}`, () =>
+    lease ? pollLeased(files, lease, pollOptions, capture.sink) : pollSession(files, pollOptions, capture.sink),
+  );
+  return readOutputOf(capture, read, {
+    yieldMs: wait.ms,
+    requestedMs: wait.requested,
+    elapsedMs: performance.now() - started,
+    patterns,
+    format: input.format ?? "text",
+    reader: pollOptions.reader,
+  });
+}
+
+// ---- tools ------------------------------------------------------------------
+
+export async function startTool(
+  input: z.infer<typeof S.startInput>,
+  state: ServerState,
+  context: CallContext,
+): Promise<ToolResult> {
+  const cwd = input.cwd ?? process.cwd();
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    TERM: "xterm-256color",
+    ...(input.env_profile === "agent" ? AGENT_ENV : {}),
+    ...input.env,
+  };
+  delete env.BGTERM_SESSION; // set again for the new session
+  const readyKinds = (["ready_regex", "ready_port", "ready_file", "ready_url"] as const).filter(
+    (key) => input[key] !== undefined,
+  );
+  if (readyKinds.length > 1) throw usageError(`give only one of ${readyKinds.join(", ")}`);
+  const check: ReadyCheck | undefined =
+    input.ready_regex !== undefined
+      ? { kind: "regex", pattern: parseRegex(input.ready_regex, "ready_regex") }
+      : input.ready_port !== undefined
+        ? { kind: "port", port: input.ready_port }
+        : input.ready_file !== undefined
+          ? { kind: "file", file: path.resolve(cwd, input.ready_file) }
+          : undefined;
+  const command =
+    input.command === undefined ? [] : typeof input.command === "string" ? [input.command] : input.command;
+  const { files, reused } = await startSession({
+    command,
+    name: input.name ?? null,
+    cwd,
+    env,
+    cols: input.cols ?? 120,
+    rows: input.rows ?? 40,
+    ifExists: input.if_exists ?? "error",
+    labels: { [OWNER_LABEL]: context.owner() },
+  });
+  if (!reused) state.onStarted(files, input.ttl_ms);
+  let ready: boolean | null = null;
+  if (check || input.ready_url !== undefined) {
+    const timeout = clampWait(input.ready_timeout_ms, 30_000, context);
+    await withProgress(context, `waiting for session ${files.id} to be ready`, () =>
+      input.ready_url !== undefined
+        ? urlReady(input.ready_url, timeout.ms, files)
+        : waitReady(files, check!, timeout.ms),
+    );
+    ready = true;
+  }
+  const yieldMs = input.yield_ms ?? (ready ? 0 : START_YIELD_MS);
+  const output =
+    yieldMs > 0 || ready ? await pollRead(files, { ...input, yield_ms: yieldMs }, context, { defaultYield: 0 }) : null;
+  const structured = {
+    ...publicRecord(buildRecord(files), files),
+    reused,
+    ready,
+    ttl_ms: input.ttl_ms ?? null,
+    output,
+  };
+  const head = `session ${files.id}${structured.name ? ` (${structured.name})` : ""} ${reused ? "reused" : "started"}: ${structured.command.join(" ")}${ready ? " - ready" : ""}`;
+  return result(structured, output ? `${head}\n${renderRead(output)}` : head);
+}
+
+export async function sendTool(
+  input: z.infer<typeof S.sendInput>,
+  state: ServerState,
+  context: CallContext,
+): Promise<ToolResult> {
+  const files = sessionRef(input.id);
+  checkMayDrive(files, state, context, input.any_owner);
+  const keyNames = input.keys ?? [];
+  for (const name of keyNames) encodeKey(name); // unknown keys fail before anything is sent
+  combinedPattern(input); // invalid regexes fail before anything is sent
+  const lease = await leaseChannel(files);
+  try {
+    const text = input.text;
+    const multiline = text?.includes("\n") ?? false;
+    const needModes = keyNames.some(isCursorKey) || (multiline && (input.paste ?? "auto") === "auto");
+    const modes = needModes ? await modesOf(files, lease.channel) : { applicationCursor: false, bracketedPaste: false };
+    const keys = keyNames.map((name) => encodeKey(name, modes)).join("");
+    const enter = input.enter ?? true;
+    const parts: Uint8Array[] = [];
+    if (text !== undefined) {
+      const paste = input.paste === "always" || (input.paste !== "never" && multiline && modes.bracketedPaste);
+      parts.push(paste ? bracketPaste(Buffer.from(text)) : Buffer.from(text));
+      if (enter) parts.push(Buffer.from("\r"));
+    } else if (keys === "" && enter) parts.push(Buffer.from("\r"));
+    parts.push(Buffer.from(keys));
+    // The wait travels with the input; the input's acknowledgement tells where it began.
+    await writeInputPipelined(files, lease.channel, Buffer.concat(parts));
+  } catch (error) {
+    lease.release(false);
+    throw error;
+  }
+  const output = await pollRead(files, input, context, { lease, sinceInput: true });
+  return result(output, renderRead(output));
+}
+
+export async function readTool(input: z.infer<typeof S.readInput>, context: CallContext): Promise<ToolResult> {
+  const refs = input.ids ?? (input.id === undefined ? [] : [input.id]);
+  if (refs.length === 0) throw usageError("give id or ids");
+  if (input.id !== undefined && input.ids !== undefined) throw usageError("give id or ids, not both");
+  const targets = refs.map(sessionRef);
+  const reader = checkReader(input.reader ?? "default");
+  combinedPattern(input);
+  if (input.from_offset !== undefined) {
+    if (targets.length > 1) throw usageError("from_offset reads one session");
+    const files = targets[0]!;
+    const capture = new ReadCapture(files, input.max_output_tokens);
+    const read = await peekSession(files, { reader, from: input.from_offset, limit: input.limit_bytes }, capture.sink);
+    const output = readOutputOf(capture, read, {
+      yieldMs: 0,
+      elapsedMs: 0,
+      patterns: {},
+      format: input.format ?? "text",
+    });
+    return result(output, renderRead(output));
+  }
+  let files = targets[0]!;
+  if (targets.length > 1) {
+    const wait = clampWait(input.yield_ms, DEFAULT_YIELD_MS, context);
+    const pattern = combinedPattern(input);
+    const cancel = { channels: [] as Lease["channel"][] };
+    try {
+      files = await withProgress(context, "waiting for output", () =>
+        Promise.any(
+          targets.map(async (target) => {
+            const has = await watchForOutput(
+              target,
+              {
+                reader,
+                yield_ms: wait.ms,
+                idle_ms: input.idle_ms ?? (pattern ? 0 : DEFAULT_IDLE_MS),
+                until: pattern,
+              },
+              cancel,
+            );
+            if (!has) throw new Error("no output");
+            return target;
+          }),
+        ),
+      );
+    } catch {
+      throw timeoutError(`none of the sessions had unread output within ${wait.ms} ms`);
+    } finally {
+      for (const channel of cancel.channels) channel.end();
+    }
+    const output = await pollRead(files, { ...input, yield_ms: 0, idle_ms: 0 }, context);
+    return result(output, renderRead(output));
+  }
+  // A live session answers on a kept connection; an ended one from its files.
+  const lease = await leaseChannel(files).catch(() => undefined);
+  const output = await pollRead(files, input, context, { lease });
+  return result(output, renderRead(output));
+}
+
+export async function execTool(
+  input: z.infer<typeof S.execInput>,
+  state: ServerState,
+  context: CallContext,
+): Promise<ToolResult> {
+  let files: SessionFiles;
+  if (input.id !== undefined) {
+    files = sessionRef(input.id);
+    checkMayDrive(files, state, context, input.any_owner);
+  } else {
+    files = await ownShell(state, context);
+  }
+  const timeout = clampWait(input.timeout_ms, 30_000, context);
+  const outcome = await withProgress(context, `running in session ${files.id}`, () =>
+    execInShell(files, input.command, timeout.ms, input.interrupt ?? true),
+  );
+  const budgeted = budgetBuffer(outcome.raw, outcome.raw_offset, budgetBytes(input.max_output_tokens));
+  const render = (bytes: Buffer) => renderText(bytes, "text");
+  const output = budgeted.omitted
+    ? `${render(budgeted.head)}\n${omissionNote(budgeted.omitted)}\n${render(budgeted.tail)}`
+    : render(budgeted.head);
+  const structured = {
+    id: files.id,
+    exit_code: outcome.exit_code,
+    output,
+    timed_out: outcome.timed_out,
+    duration_ms: outcome.duration_ms,
+    running: outcome.running,
+    timeout_ms: timeout.ms,
+    ...(timeout.requested === undefined ? {} : { timeout_requested_ms: timeout.requested }),
+    omitted: budgeted.omitted,
+  };
+  if (outcome.exit_code === null && !outcome.running) {
+    throw new BgtermError(
+      EXIT.notRunning,
+      `session ${files.id}'s shell exited (code ${outcome.shell_exit_code ?? "unknown"}) before the command finished`,
+    );
+  }
+  const status = outcome.timed_out
+    ? outcome.exit_code === null
+      ? `timed out after ${timeout.ms} ms; still running in session ${files.id}`
+      : `timed out after ${timeout.ms} ms, interrupted: exit ${outcome.exit_code}`
+    : `exit ${outcome.exit_code}`;
+  return result(
+    structured,
+    `${output}${output.endsWith("\n") || output === "" ? "" : "\n"}[${status} · ${outcome.duration_ms} ms]`,
+  );
+}
+
+// This client's persistent shell for exec: started on first use, reused after.
+async function ownShell(state: ServerState, context: CallContext): Promise<SessionFiles> {
+  if (state.execShell !== undefined) {
+    try {
+      const files = resolveSession(String(state.execShell));
+      if (files.readStatus() === undefined) return files;
+    } catch {
+      // Closed meanwhile: start another.
+    }
+  }
+  const shell = Bun.which("bash") ?? "/bin/sh";
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    TERM: "xterm-256color",
+    ...AGENT_ENV,
+  };
+  delete env.BGTERM_SESSION;
+  const { files } = await startSession({
+    command: [shell],
+    name: null,
+    cwd: process.cwd(),
+    env,
+    cols: 120,
+    rows: 40,
+    ifExists: "error",
+    labels: { [OWNER_LABEL]: context.owner(), "mcp.role": "exec-shell" },
+  });
+  state.execShell = files.id;
+  state.onStarted(files, undefined);
+  return files;
+}
+
+export async function screenTool(input: z.infer<typeof S.screenInput>): Promise<ToolResult> {
+  const files = sessionRef(input.id);
+  const snapshot = await screenOf(files, { scrollback: input.scrollback ?? 0, ansi: input.ansi === true });
+  noteAlternateScreen(files.id, snapshot.alternate_screen);
+  const structured = { id: files.id, ...snapshot };
+  const lines = [...snapshot.lines];
+  while (lines.length > 0 && lines.at(-1)!.trim() === "") lines.pop();
+  let text = lines.join("\n");
+  if (input.cursor) text += `\n[cursor row ${snapshot.cursor_y} col ${snapshot.cursor_x}]`;
+  if (snapshot.alternate_screen) text += "\n[alternate screen]";
+  return result(structured, text);
+}
+
+export async function waitTool(input: z.infer<typeof S.waitInput>, context: CallContext): Promise<ToolResult> {
+  const targets = input.ids.map(sessionRef);
+  const timeout = clampWait(input.timeout_ms, DEFAULT_YIELD_MS, context);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), timeout.ms);
+  });
+  let winner: { files: SessionFiles; code: number } | null;
+  try {
+    winner = await withProgress(context, "waiting for an exit", () =>
+      Promise.race([Promise.any(targets.map(async (files) => ({ files, code: await exitCodeOf(files) }))), expired]),
+    );
+  } catch (error) {
+    throw error instanceof AggregateError ? error.errors[0] : error;
+  } finally {
+    clearTimeout(timer);
+  }
+  const structured = {
+    outcome: winner ? ("exited" as const) : ("timeout" as const),
+    id: winner?.files.id ?? null,
+    exit_code: winner?.code ?? null,
+    timeout_ms: timeout.ms,
+    ...(timeout.requested === undefined ? {} : { timeout_requested_ms: timeout.requested }),
+  };
+  const text = winner
+    ? `session ${winner.files.id} exited with code ${winner.code}`
+    : `no session exited within ${timeout.ms} ms`;
+  return result(structured, text);
+}
+
+function lastLine(files: SessionFiles): string {
+  const text = renderText(tailBytes(files, 4096), "lines");
+  const lines = text.split("\n").filter((line) => line.trim() !== "");
+  return (lines.at(-1) ?? "").slice(0, 200);
+}
+
+export async function listTool(input: z.infer<typeof S.listInput>, context: CallContext): Promise<ToolResult> {
+  const me = context.owner();
+  const sessions = listRecords(() => {})
+    .map((record) => {
+      const files = resolveSession(String(record.id));
+      const base = publicRecord(record, files);
+      base.unread_bytes = Math.max(0, record.end_offset - Math.max(record.cursor, deliveredUpTo(record.id)));
+      return { ...base, owned: base.owner === me, last_line: lastLine(files) };
+    })
+    .filter((session) => input.all === true || session.owned);
+  const text =
+    sessions.length === 0
+      ? input.all
+        ? "no sessions"
+        : "no sessions of this client (all: true lists every session)"
+      : sessions
+          .map(
+            (s) =>
+              `${s.id}\t${s.name ?? "-"}\t${s.state}${s.exit_code === null ? "" : ` ${s.exit_code}`}\t${s.unread_bytes} unread\t${s.command.join(" ")}\t${s.last_line}`,
+          )
+          .join("\n");
+  return result({ sessions }, text);
+}
+
+export async function closeTool(
+  input: z.infer<typeof S.closeInput>,
+  state: ServerState,
+  context: CallContext,
+): Promise<ToolResult> {
+  if ((input.ids === undefined) === (input.owned !== true)) throw usageError("give ids or owned: true (one of them)");
+  const signal = parseSignal(input.signal ?? "HUP");
+  const graceMs = input.grace_ms ?? 1000;
+  let targets: SessionFiles[];
+  if (input.ids) {
+    targets = input.ids.map(sessionRef); // every id resolved first: a bad one closes nothing
+    for (const files of targets) checkMayDrive(files, state, context, input.any_owner);
+  } else {
+    const me = context.owner();
+    targets = listRecords(() => {})
+      .map((record) => resolveSession(String(record.id)))
+      .filter((files) => files.id !== state.ownSession && ownerOf(files) === me);
+  }
+  await Promise.all(targets.map((files) => closeOne(files, signal, graceMs)));
+  const closed = targets.map((files) => files.id);
+  return result(
+    { closed },
+    closed.length ? `closed ${closed.map((id) => `session ${id}`).join(", ")}` : "nothing to close",
+  );
+}
+
+export async function signalTool(
+  input: z.infer<typeof S.signalInput>,
+  state: ServerState,
+  context: CallContext,
+): Promise<ToolResult> {
+  const files = sessionRef(input.id);
+  checkMayDrive(files, state, context, input.any_owner);
+  const signal = parseSignal(input.signal ?? "INT");
+  await signalForeground(files, signal);
+  return result({ id: files.id, signal }, `sent ${signal} to session ${files.id}'s foreground process group`);
+}
