@@ -64,16 +64,16 @@ _bgterm_sessions() {
   done
 }
 _bgterm_value() {
-  local cur=$2 IFS=$'\\n'
+  local cur=$2
   case $1 in
-    sessions) COMPREPLY=($(compgen -W "$(_bgterm_sessions)" -- "$cur")) ;;
-    keys) IFS=' '; COMPREPLY=($(compgen -W "${KEY_NAMES.join(" ")}" -- "$cur")) ;;
-    signals) IFS=' '; COMPREPLY=($(compgen -W "${SIGNAL_NAMES.join(" ")}" -- "$cur")) ;;
-    subcommands) IFS=' '; COMPREPLY=($(compgen -W "${names}" -- "$cur")) ;;
-    files) COMPREPLY=($(compgen -f -- "$cur")) ;;
-    dirs) COMPREPLY=($(compgen -d -- "$cur")) ;;
-    commands) COMPREPLY=($(compgen -c -- "$cur")) ;;
-    values:*) local v=\${1#values:}; IFS=' '; COMPREPLY=($(compgen -W "\${v//,/ }" -- "$cur")) ;;
+    sessions) local IFS=$'\\n'; COMPREPLY=($(compgen -W "$(_bgterm_sessions)" -- "$cur")) ;;
+    keys) COMPREPLY=($(compgen -W "${KEY_NAMES.join(" ")}" -- "$cur")) ;;
+    signals) COMPREPLY=($(compgen -W "${SIGNAL_NAMES.join(" ")}" -- "$cur")) ;;
+    subcommands) COMPREPLY=($(compgen -W "${names}" -- "$cur")) ;;
+    files) local IFS=$'\\n'; COMPREPLY=($(compgen -f -- "$cur")) ;;
+    dirs) local IFS=$'\\n'; COMPREPLY=($(compgen -d -- "$cur")) ;;
+    commands) COMPREPLY=($(compgen -c -- "$cur" | sort -u)) ;;
+    values:*) local v=\${1#values:}; COMPREPLY=($(compgen -W "\${v//,/ }" -- "$cur")) ;;
     *) COMPREPLY=() ;;
   esac
 }

@@ -18,12 +18,21 @@ describe("flags", () => {
     await bg.ok(["close", id]);
   });
 
-  test("--help on every command, --version, and the overview", async () => {
-    for (const name of ["start", "send", "poll", "read", "wait", "close", "kill", "resize", "ls", "info"]) {
+  test("--help, help CMD, --json and --plain on every command, --version, and the overview", async () => {
+    const names = Object.keys(JSON.parse(await bg.ok(["schema"])).$defs);
+    expect(names.length).toBeGreaterThan(15);
+    for (const name of names) {
       const help = await bg.run([name, "--help"]);
       expect(help.code).toBe(0);
       expect(help.text).toContain("USAGE");
+      expect(help.text).toContain(`bgterm ${name}`);
+      expect(await bg.ok(["help", name])).toBe(help.text);
+      expect(await bg.ok([name, "--json", "--plain", "--help"])).toBe(help.text);
     }
+    // attach and completions used to refuse --json: now only their own checks speak.
+    const attach = await bg.run(["attach", "1", "--json"]);
+    expect(JSON.parse(attach.stderr).error.message).toContain("needs a terminal");
+    expect(JSON.parse(await bg.ok(["completions", "bash", "--json", "--plain"])).shell).toBe("bash");
     expect((await bg.ok(["--version"])).trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const overview = await bg.ok(["--help"]);
     expect(overview).toContain("Commands:");
@@ -49,6 +58,18 @@ describe("flags", () => {
 });
 
 describe("human output", () => {
+  test("command help has colours on a terminal only", async () => {
+    const piped = await bg.run(["send", "--help"], { env: { NO_COLOR: undefined } });
+    expect(piped.text).toContain("--key");
+    expect(piped.text).not.toContain("\x1b[");
+    const onTerminal = await bg.start(["-e", "NO_COLOR=", "--", BIN, "send", "--help"]);
+    await bg.run(["wait", onTerminal, "--timeout", "10000"]);
+    const shown = await bg.ok(["read", onTerminal]);
+    expect(shown).toContain("\x1b[");
+    expect(shown).toContain("--key");
+    await bg.ok(["close", onTerminal]);
+  });
+
   test("ls on a terminal: aligned table with a header, coloured unless NO_COLOR; piped: plain TSV", async () => {
     const target = await bg.start(["-n", "tabled", "cat"]);
     // Run ls inside a session, so its stdout is a real terminal.

@@ -84,6 +84,60 @@ describe("completions", () => {
     await bg.ok(["close", id]);
   });
 
+  test("bash: values by kind — key names after -k, signals, enum values, sessions after options, start's program then files", async () => {
+    const id = await bg.start(["-n", "kinds-demo", "cat"]);
+    const dir = fs.mkdtempSync(path.join(bg.stateDir, "files-"));
+    fs.writeFileSync(path.join(dir, "notes.txt"), "x");
+    const complete = (words: string[]) =>
+      `COMP_WORDS=(${words.map((w) => JSON.stringify(w)).join(" ")}); COMP_CWORD=${words.length - 1}; _bgterm; echo "${words.join(" ")} => \${COMPREPLY[*]}"`;
+    const script = [
+      `export PATH=${JSON.stringify(path.dirname(BIN))}:$PATH`,
+      "source <(bgterm completions bash)",
+      `cd ${JSON.stringify(dir)}`,
+      complete(["bgterm", "send", "kinds-demo", "-k", "Pag"]),
+      complete(["bgterm", "close", "--signal", "TE"]),
+      complete(["bgterm", "export", "1", "--format", ""]),
+      complete(["bgterm", "send", "--yield", "2s", "kinds"]),
+      complete(["bgterm", "start", "-n", "x", "bas"]),
+      complete(["bgterm", "start", "cat", "not"]),
+      complete(["bgterm", "help", "sch"]),
+      complete(["bgterm", "completions", "z"]),
+    ].join("\n");
+    const result = Bun.spawnSync(["bash", "-c", script], { env: bg.env(), stdout: "pipe", stderr: "pipe" });
+    const out = result.stdout.toString();
+    expect(result.stderr.toString()).toBe("");
+    expect(out).toContain("-k Pag => PageUp PageDown");
+    expect(out).toContain("--signal TE => TERM");
+    expect(out).toContain("--format  => cast txt");
+    expect(out).toContain("--yield 2s kinds => kinds-demo");
+    expect(out).toMatch(/-n x bas => .*\bbash\b/);
+    expect(out).toContain("start cat not => notes.txt");
+    expect(out).toContain("help sch => schema");
+    expect(out).toContain("completions z => zsh");
+    await bg.ok(["close", id]);
+  });
+
+  const fish = ensureProgram("fish");
+  test.skipIf(!fish)("fish: the script loads and completes options, sessions and key names", async () => {
+    const id = await bg.start(["-n", "fishy", "cat"]);
+    const script = `bgterm completions fish | source
+complete -C "bgterm send fishy -k Pag"
+complete -C "bgterm poll "
+complete -C "bgterm send --no-e"`;
+    const result = Bun.spawnSync([fish!, "--no-config", "-c", script], {
+      env: { ...bg.env(), HOME: bg.stateDir, PATH: `${path.dirname(BIN)}:${process.env.PATH}` },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const out = result.stdout.toString();
+    expect(result.stderr.toString()).toBe("");
+    expect(out).toContain("PageUp");
+    expect(out).toMatch(new RegExp(`^${id}$`, "m"));
+    expect(out).toMatch(/^fishy$/m);
+    expect(out).toContain("--no-enter");
+    await bg.ok(["close", id]);
+  });
+
   test("zsh and fish scripts are produced; unknown shells are refused", async () => {
     expect(await bg.ok(["completions", "zsh"])).toContain("#compdef bgterm");
     expect(await bg.ok(["completions", "fish"])).toContain("complete -c bgterm");
