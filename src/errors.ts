@@ -42,9 +42,10 @@ export const sessionNeverStarted = (id: number) => notRunningError(`session ${id
 // Input or a live request to a session whose program has exited: 4.
 export const sessionNotRunning = (id: number) =>
   notRunningError(`session ${id} is not running (its program has exited)`);
-// The supervisor died without recording an exit: 4.
-export const sessionLost = (id: number) =>
-  notRunningError(`session ${id} is lost (its supervisor died); input cannot be delivered`);
+// The supervisor died without recording an exit: 4. `consequence` says what
+// that means for the request ("input cannot be delivered").
+export const sessionLost = (id: number, consequence: string) =>
+  notRunningError(`session ${id} is lost (its supervisor died); ${consequence}`);
 export const unknownCommand = (name: string) => usageError(`unknown command '${name}' (see bgterm --help)`);
 export const unknownOption = (token: string) => usageError(`unknown option '${token}' (see --help)`);
 // grep: nothing matched (1, like grep(1)).

@@ -1,7 +1,7 @@
 // Talking to a session: through its supervisor's socket while it lives, and
 // straight from its files once it is gone (under the lock the supervisor held,
 // so a client never reads a cursor the supervisor might still move).
-import { BgtermError, EXIT, errnoCode, notRunningError, sessionNeverStarted } from "../errors.ts";
+import { BgtermError, EXIT, errnoCode, sessionLost, sessionNeverStarted } from "../errors.ts";
 import { Channel } from "../shared/channel.ts";
 import { DELIVERY_CHUNK, planDelivery } from "../shared/delivery.ts";
 import { lockExclusive } from "../shared/flock.ts";
@@ -266,7 +266,7 @@ export async function waitForExit(files: SessionFiles): Promise<number> {
       const status = files.readStatus();
       if (status) return status.exit_code;
       if (sessionState(files) === "lost") {
-        throw notRunningError(`session ${files.id} is lost: its supervisor died without recording an exit status`);
+        throw sessionLost(files.id, "its exit status was never recorded");
       }
       throw sessionNeverStarted(files.id);
     },

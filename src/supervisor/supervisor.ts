@@ -11,7 +11,7 @@
 //   subscribers.ts   attached clients
 //   screen-feeder.ts the terminal emulator behind `screen`
 import fs from "node:fs";
-import { BgtermError, EXIT, errnoCode, notRunningError } from "../errors.ts";
+import { BgtermError, EXIT, errnoCode, sessionNotRunning } from "../errors.ts";
 import { type BackendName, loadBackend, type PtyBackend, type PtyProcess } from "../pty/backend.ts";
 import { parseSignal } from "../pty/signals.ts";
 import { type HeldLock, tryLockExclusive } from "../shared/flock.ts";
@@ -255,7 +255,7 @@ export class Supervisor {
 
   private requireRunning(): void {
     if (this.childExit || this.closing) {
-      throw notRunningError(`session ${this.files.id} is not running (its program has exited)`);
+      throw sessionNotRunning(this.files.id);
     }
   }
 
