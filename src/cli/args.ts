@@ -4,7 +4,9 @@
 // and a `command` argument stops option parsing (start's flags stay its own).
 import { unknownOption, usageError } from "../errors.ts";
 import { type BgCommand, isNegatable, type OptionSpec, type ParsedArgs } from "./command.ts";
+import { validate } from "./json-schema.ts";
 import { checkRegex, KINDS, kindOf, parseBytes, parseDuration, parseWhole } from "./kinds.ts";
+import { argumentsSchema } from "./schema.ts";
 
 export type { ParsedArgs } from "./command.ts";
 
@@ -84,6 +86,37 @@ export function parseArgs(rawArgs: string[], command: Pick<BgCommand, "args" | "
     out[arg.name] = convert(arg, value, label);
   }
   if (rest.length > 0) throw usageError(`unexpected argument '${rest[0]}' (see --help)`);
+  return out;
+}
+
+// The same arguments given as a JSON object ({"session": "web", "yield": "2s",
+// "key": ["Up"]}), as `bgterm schema` describes them: for front ends that take
+// JSON (rpc, MCP). Checked against the schema, then converted like the command
+// line, so both paths give run() the same values.
+export function parseJsonArgs(input: unknown, command: BgCommand): ParsedArgs {
+  const problems = validate(argumentsSchema(command), input);
+  if (problems.length > 0) throw usageError(`invalid arguments for ${command.name}: ${problems.join("; ")}`);
+  const given = input as Record<string, unknown>;
+  const out: ParsedArgs = { _: [] };
+  for (const [key, option] of Object.entries(command.options)) {
+    const value = given[key] ?? (option.repeat ? [] : option.default);
+    if (value === undefined) continue;
+    if (option.kind === "boolean") out[key] = value as boolean;
+    else if (option.repeat) out[key] = (value as unknown[]).map((item) => String(convert(option, String(item), key)));
+    else out[key] = convert(option, String(value), key);
+  }
+  for (const arg of command.args) {
+    const value = given[arg.name];
+    if (value === undefined) {
+      if (arg.many || arg.kind === "command") out[arg.name] = [];
+      continue;
+    }
+    const values = (Array.isArray(value) ? value : [value]).map(String);
+    out._.push(...values);
+    out[arg.name] = Array.isArray(value)
+      ? values.map((item) => String(convert(arg, item, arg.name)))
+      : convert(arg, values[0]!, arg.name);
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 // Argument parsing from a command declaration, and the value parsers: pure
 // functions, no binary needed.
 import { describe, expect, test } from "bun:test";
-import { parseArgs, parseInteger, parseMs, parseSize } from "../../src/cli/args.ts";
+import { parseArgs, parseInteger, parseJsonArgs, parseMs, parseSize } from "../../src/cli/args.ts";
 import { command, sessionArg } from "../../src/cli/command.ts";
 import { BgtermError } from "../../src/errors.ts";
 
@@ -144,5 +144,26 @@ describe("value parsers", () => {
     expect(parseInteger("80", "--cols", 1, 1000)).toBe(80);
     expect(usageCode(() => parseInteger("0", "--cols", 1, 1000))).toBe(2);
     expect(usageCode(() => parseInteger("1e3", "--cols", 1, 1000))).toBe(2);
+  });
+});
+
+describe("parseJsonArgs", () => {
+  test("a JSON object of arguments gives run() what the command line gives it", () => {
+    const fromJson = parseJsonArgs(
+      { session: 3, text: "hi", key: ["Up"], enter: false, yield: "2s", size: "1K" },
+      send,
+    );
+    const fromLine = parseArgs(["3", "hi", "-k", "Up", "--no-enter", "--yield", "2s", "--size", "1K"], send);
+    expect(fromJson).toEqual(fromLine);
+    expect(parseJsonArgs({ command: ["python3", "-q"], name: "py" }, start)).toEqual(
+      parseArgs(["-n", "py", "python3", "-q"], start),
+    );
+  });
+  test("what the schema refuses, or the kind cannot convert, is a usage error", () => {
+    expect(usageCode(() => parseJsonArgs({ text: "no session" }, send))).toBe(2);
+    expect(usageCode(() => parseJsonArgs({ session: "3", bogus: 1 }, send))).toBe(2);
+    expect(usageCode(() => parseJsonArgs({ session: "3", cols: 0 }, send))).toBe(2);
+    expect(usageCode(() => parseJsonArgs({ session: "3", yield: "soon" }, send))).toBe(2);
+    expect(usageCode(() => parseJsonArgs([], send))).toBe(2);
   });
 });
