@@ -36,7 +36,7 @@ export const DURATION_PATTERN = "^\\s*(\\d{1,10}|\\d{1,10}(\\.\\d{1,3})?\\s*(ms|
 
 // A bare number is milliseconds; 500ms, 2s, 1.5m, 1h carry their unit.
 export function parseDuration(value: string | number, label: string): number {
-  if (typeof value === "number") return value;
+  if (typeof value === "number") return parseDuration(String(value), label);
   const match = /^(\d{1,10}(?:\.\d{1,3})?)\s*(ms|s|m|h)?$/.exec(value.trim());
   const bare = match && match[2] === undefined;
   const ms =
@@ -65,7 +65,7 @@ export const SIZE_PATTERN = "^\\s*\\d{1,12}\\s*([KMGkmg](i?[Bb])?|[Bb])?\\s*$";
 
 // "16M" -> 16 MiB; suffixes K/M/G are powers of 1024 (a trailing B or iB is allowed).
 export function parseBytes(value: string | number, label: string): number {
-  if (typeof value === "number") return value;
+  if (typeof value === "number") return parseBytes(String(value), label);
   const match = /^(\d{1,12})\s*([KMG]?)(?:i?B)?$/i.exec(value.trim());
   const bytes = match ? Number(match[1]) * SIZE_UNITS[match[2]!.toUpperCase()]! : Number.NaN;
   if (!Number.isSafeInteger(bytes) || bytes < 1) {
