@@ -44,7 +44,7 @@ export const sessionNotRunning = (id: number) =>
   notRunningError(`session ${id} is not running (its program has exited)`);
 // The supervisor died without recording an exit: 4. `consequence` says what
 // that means for the request ("input cannot be delivered").
-export const sessionLost = (id: number, consequence: string) =>
+export const sessionLost = (id: number, consequence = "input cannot be delivered") =>
   notRunningError(`session ${id} is lost (its supervisor died); ${consequence}`);
 export const unknownCommand = (name: string) => usageError(`unknown command '${name}' (see bgterm --help)`);
 export const unknownOption = (token: string) => usageError(`unknown option '${token}' (see --help)`);

@@ -60,7 +60,7 @@ export async function connectRunning(files: SessionFiles) {
   if (channel) return channel;
   const state = sessionState(files);
   throw state === "lost"
-    ? sessionLost(files.id, "input cannot be delivered")
+    ? sessionLost(files.id)
     : state === "starting"
       ? sessionNeverStarted(files.id)
       : sessionNotRunning(files.id);
