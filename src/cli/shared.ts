@@ -1,13 +1,10 @@
 // Argument definitions several commands share, and their conversion to options.
 import { checkReader } from "../shared/refs.ts";
-import type { PollOptions } from "../client/requests.ts";
+import { DEFAULT_IDLE_MS, DEFAULT_YIELD_MS, type PollOptions } from "../client/api.ts";
 import { parseInteger, parseMs, parseRegex, type ParsedArgs } from "./args.ts";
 import type { OptionSpec } from "./command.ts";
 
 export { sessionArg } from "./command.ts";
-
-export const DEFAULT_YIELD_MS = 10_000;
-export const DEFAULT_IDLE_MS = 150;
 
 export const readerOptions: Record<string, OptionSpec> = {
   reader: { help: "Use this reader's own unread cursor (default: default)" },
@@ -32,8 +29,8 @@ export function limitOption(args: ParsedArgs): number | undefined {
 }
 
 // --until alone waits for the match only; without it the quiet period applies.
-export function pollOptions(args: ParsedArgs, since?: number): PollOptions {
-  const until = args.until === undefined ? undefined : parseRegex(args.until as string, "--until");
+export function pollOptions(args: ParsedArgs): PollOptions {
+  const until = args.until === undefined ? undefined : parseRegex(args.until as string, "--until").source;
   const idle = parseMs(args.idle as string | undefined, "--idle") ?? (until ? 0 : DEFAULT_IDLE_MS);
   return {
     reader: readerName(args),
@@ -41,6 +38,5 @@ export function pollOptions(args: ParsedArgs, since?: number): PollOptions {
     yield_ms: parseMs(args.yield as string | undefined, "--yield") ?? DEFAULT_YIELD_MS,
     idle_ms: idle,
     until,
-    since,
   };
 }

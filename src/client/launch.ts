@@ -3,15 +3,17 @@
 // terminal. The launcher waits on a pipe that the supervisor either writes its
 // start-up error to or closes after {"ok":true} (abduco's handshake).
 import fs from "node:fs";
+import path from "node:path";
 import { BgtermError, EXIT } from "../errors.ts";
 import { openPrivate } from "../shared/private-fs.ts";
 import { PROTOCOL_VERSION, protocolMismatchMessage } from "../shared/protocol.ts";
 import type { SessionFiles } from "../shared/session-files.ts";
 
-// argv that runs this program again: the compiled binary alone, or bun + script.
+// argv that runs bgterm again: the compiled binary alone, or bun + src/main.ts
+// (also when the client API is used from another program's process).
 export function selfCommand(): string[] {
   const compiled = Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/");
-  return compiled ? [process.execPath] : [process.execPath, Bun.main];
+  return compiled ? [process.execPath] : [process.execPath, path.join(import.meta.dir, "..", "main.ts")];
 }
 
 // The supervisor runs with the session's environment, because the bun-pty

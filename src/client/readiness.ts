@@ -5,12 +5,11 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { BgtermError, EXIT, timeoutError } from "../errors.ts";
-import { PlainFilter } from "../text/plain.ts";
-import { connect, watchLive } from "./requests.ts";
-import { lockExclusive } from "../shared/flock.ts";
-import { OutputRing } from "../shared/ring.ts";
+import { BgtermError, EXIT } from "../errors.ts";
 import type { SessionFiles } from "../shared/session-files.ts";
+import { PlainFilter } from "../text/plain.ts";
+import { outputTail } from "./offline.ts";
+import { connect, waitExitLive, waitForSupervisorExit, watchLive } from "./requests.ts";
 
 export type ReadyCheck =
   | { kind: "regex"; pattern: { source: string; flags: string } }
@@ -20,19 +19,15 @@ export type ReadyCheck =
 const TAIL_BYTES = 2048;
 const PROBE_BACKOFF_MS = [5, 10, 20, 40, 80, 100];
 
-// The last bytes of the session's output, as plain text for a message.
-function lastOutput(files: SessionFiles): string {
-  const meta = files.readMeta();
-  const end = files.readEnd();
-  if (!meta || end === 0) return "";
-  const ring = OutputRing.open(files.output, meta.max_buffer, false);
-  try {
-    const tail = ring.read(Math.max(ring.retainedStart(end), end - TAIL_BYTES), end);
-    const plain = new PlainFilter();
-    return Buffer.concat([plain.push(tail), plain.flush()]).toString("utf8");
-  } finally {
-    ring.close();
-  }
+// The session was not ready: the error carries the program's last output as
+// plain text, since it usually says why (main prints it above the message).
+function notReady(files: SessionFiles, code: number, message: string): BgtermError {
+  const plain = new PlainFilter();
+  const tail = outputTail(files, TAIL_BYTES);
+  const detail = Buffer.concat([plain.push(tail), plain.flush()])
+    .toString("utf8")
+    .trimEnd();
+  return new BgtermError(code, message, detail ? { detail } : undefined);
 }
 
 function tcpOpen(host: string, port: number): Promise<boolean> {
@@ -78,65 +73,50 @@ function fileReady(file: string, stop: { done: boolean }): Promise<void> {
 export async function waitUntilReady(files: SessionFiles, check: ReadyCheck, timeoutMs: number): Promise<void> {
   const channel = await connect(files).catch(() => undefined);
   const exitWatch = await connect(files).catch(() => undefined);
-  const fail = (error: BgtermError) => {
-    // The program's last output says why; main prints it above the message.
-    const tail = lastOutput(files).trimEnd();
-    if (tail) error.detail = tail;
-    throw error;
-  };
+  const exitedBeforeReady = (code: number | null | undefined) =>
+    notReady(files, EXIT.notRunning, `session ${files.id} exited (code ${code ?? "unknown"}) before it was ready`);
   if (!channel || !exitWatch) {
     channel?.end();
     exitWatch?.end();
-    lockExclusive(files.lock).release();
-    const status = files.readStatus();
-    return fail(
-      new BgtermError(
-        EXIT.notRunning,
-        `session ${files.id} exited (code ${status?.exit_code ?? "unknown"}) before it was ready`,
-      ),
-    );
+    waitForSupervisorExit(files);
+    throw exitedBeforeReady(files.readStatus()?.exit_code);
   }
   const stop = { done: false };
   const discard = { write() {} };
+  let timer: Timer | undefined;
   try {
-    const exited = (async () => {
-      await exitWatch.send({ op: "wait_exit" });
-      const frame = await exitWatch.next();
-      return frame?.header.op === "exited" ? frame.header.exit_code : null;
-    })();
+    const exited = waitExitLive(files, exitWatch).catch(() => null);
     const ready =
       check.kind === "regex"
         ? watchLive(files, channel, { since: 0, until: check.pattern, yield_ms: timeoutMs, idle_ms: 0 }, discard).then(
             (result) => result.matched === true,
           )
         : (check.kind === "port" ? portReady(check.port, stop) : fileReady(check.file, stop)).then(() => true);
-    const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), timeoutMs));
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
     // A supervisor that leaves mid-watch has finished: the files say how.
     const outcome = await Promise.race([
       ready.then((ok) => (ok ? "ready" : "not-ready")),
       exited.then((code) => ({ code })),
-      timer,
-    ]).catch(() => {
-      lockExclusive(files.lock).release();
-      return "not-ready" as const;
-    });
+      timeout,
+    ]).catch(() => "gone" as const);
     if (outcome === "ready") return;
-    if (typeof outcome === "object" || outcome === "not-ready") {
+    if (outcome !== "timeout") {
       let code = typeof outcome === "object" ? outcome.code : null;
-      if (code === null && outcome !== "not-ready") lockExclusive(files.lock).release();
+      // The supervisor left without a word: once it is gone, its files are final.
+      if (outcome === "gone" || (typeof outcome === "object" && code === null)) waitForSupervisorExit(files);
       const status = files.readStatus();
       code ??= status?.exit_code ?? null;
-      if (code !== null || status) {
-        return fail(
-          new BgtermError(
-            EXIT.notRunning,
-            `session ${files.id} exited (code ${code ?? "unknown"}) before it was ready`,
-          ),
-        );
-      }
+      if (code !== null || status) throw exitedBeforeReady(code);
     }
-    return fail(timeoutError(`session ${files.id} was not ready after ${timeoutMs} ms (it is still running)`));
+    throw notReady(
+      files,
+      EXIT.timeout,
+      `session ${files.id} was not ready after ${timeoutMs} ms (it is still running)`,
+    );
   } finally {
+    clearTimeout(timer);
     stop.done = true;
     channel.end();
     exitWatch.end();

@@ -3,7 +3,7 @@
 // so a client never reads a cursor the supervisor might still move).
 import { BgtermError, EXIT, errnoCode, sessionLost, sessionNeverStarted } from "../errors.ts";
 import { Channel } from "../shared/channel.ts";
-import { DELIVERY_CHUNK, planDelivery } from "../shared/delivery.ts";
+import { DELIVERY_CHUNK } from "../shared/delivery.ts";
 import { lockExclusive } from "../shared/flock.ts";
 import {
   type DeliveryDone,
@@ -13,11 +13,11 @@ import {
   type Request,
   type WaitSpec,
 } from "../shared/protocol.ts";
-import { OutputRing } from "../shared/ring.ts";
+import type { ScreenOptions, ScreenSnapshot } from "../shared/screen-model.ts";
 import { sessionState } from "./registry.ts";
 import type { SessionFiles } from "../shared/session-files.ts";
 
-type ClientChannel = Channel<Reply, Request>;
+export type ClientChannel = Channel<Reply, Request>;
 
 // Where delivered output goes; write() must finish before the read is acknowledged.
 export interface OutputSink {
@@ -120,6 +120,12 @@ export async function withSession<T>(
   }
 }
 
+// Returns once no supervisor holds the session (one that is exiting releases
+// its lock as its last act), so the files are final.
+export function waitForSupervisorExit(files: SessionFiles): void {
+  lockExclusive(files.lock).release();
+}
+
 // The next reply; a vanished supervisor or an error reply becomes a thrown error.
 async function expectReply(files: SessionFiles, channel: ClientChannel): Promise<{ header: Reply; payload: Buffer }> {
   const frame = await channel.next();
@@ -215,53 +221,12 @@ export async function peekLive(
   return toResult(await receiveDelivery(files, channel, sink));
 }
 
-// The same reads from the files of a session whose supervisor is gone.
-export async function readOffline(
-  files: SessionFiles,
-  options: { reader?: string; from?: number; limit?: number; advance: boolean },
-  sink: OutputSink,
-): Promise<ReadResult> {
-  const meta = files.readMeta();
-  if (!meta) throw sessionNeverStarted(files.id);
-  const end = files.readEnd();
-  const status = files.readStatus();
-  const ring = OutputRing.open(files.output, meta.max_buffer, false);
-  try {
-    const position = options.from ?? (options.reader ? files.readCursor(options.reader, end) : 0);
-    const plan = planDelivery({ ring, position, end, limit: options.limit, final: true });
-    for (let at = plan.from; at < plan.to; at += DELIVERY_CHUNK) {
-      await sink.write(ring.read(at, Math.min(plan.to, at + DELIVERY_CHUNK)), at);
-    }
-    if (options.advance && options.reader && plan.to > files.readCursor(options.reader, end)) {
-      files.writeCursor(options.reader, plan.to);
-    }
-    return {
-      from: plan.from,
-      to: plan.to,
-      end,
-      retained_start: plan.retainedStart,
-      dropped_bytes: plan.retainedStart,
-      running: false,
-      exit_code: status?.exit_code ?? null,
-      truncated: plan.truncated,
-      storage_error: files.readStorageError() ?? undefined,
-    };
-  } finally {
-    ring.close();
-  }
-}
-
 // Waits (without limit; callers race it against their timeout) for the
 // child's exit code.
 export async function waitForExit(files: SessionFiles): Promise<number> {
   return withSession(
     files,
-    async (channel) => {
-      await channel.send({ op: "wait_exit" });
-      const { header } = await expectReply(files, channel);
-      if (header.op !== "exited") throw new BgtermError(EXIT.internal, "unexpected reply to wait");
-      return header.exit_code;
-    },
+    (channel) => waitExitLive(files, channel),
     () => {
       const status = files.readStatus();
       if (status) return status.exit_code;
@@ -271,6 +236,42 @@ export async function waitForExit(files: SessionFiles): Promise<number> {
       throw sessionNeverStarted(files.id);
     },
   );
+}
+
+// The child's exit code, once it has exited.
+export async function waitExitLive(files: SessionFiles, channel: ClientChannel): Promise<number> {
+  await channel.send({ op: "wait_exit" });
+  const { header } = await expectReply(files, channel);
+  if (header.op !== "exited") throw new BgtermError(EXIT.internal, "unexpected reply to wait");
+  return header.exit_code;
+}
+
+// The screen as the supervisor's emulator shows it, and the offset it reflects.
+export async function screenLive(
+  files: SessionFiles,
+  channel: ClientChannel,
+  options: ScreenOptions,
+): Promise<{ screen: ScreenSnapshot; offset: number }> {
+  await channel.send({ op: "screen", ...options });
+  const { header } = await expectReply(files, channel);
+  if (header.op !== "screen") throw new BgtermError(EXIT.internal, "no screen from the supervisor");
+  return { screen: header.screen, offset: header.offset };
+}
+
+// Streams output from `from` on to `onData` until the child exits (resolves
+// with its code) or the supervisor goes away (resolves with null).
+export async function subscribeLive(
+  channel: ClientChannel,
+  from: number,
+  onData: (bytes: Uint8Array) => void,
+): Promise<number | null> {
+  await channel.send({ op: "subscribe", from });
+  for (;;) {
+    const frame = await channel.next();
+    if (!frame) return null;
+    if (frame.header.op === "data") onData(frame.payload);
+    else if (frame.header.op === "exited") return frame.header.exit_code;
+  }
 }
 
 // A simple request with an "ok" answer (resize, signal, close).

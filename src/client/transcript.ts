@@ -3,8 +3,8 @@
 // ("abcdef\rXY" reads "XYcdef"). Lines are numbered from the session's first
 // line (zero-based); those dropped by retention keep their numbers.
 import { PlainFilter } from "../text/plain.ts";
-import { OutputRing } from "../shared/ring.ts";
-import type { SessionFiles } from "../shared/session-files.ts";
+import { countNewlines, type SessionFiles } from "../shared/session-files.ts";
+import { withRetainedOutput } from "./offline.ts";
 
 // A line as displayed: CR returns to column 0, BS steps back, text overwrites.
 export function resolveOverwrites(raw: string): string {
@@ -38,21 +38,16 @@ export function scanTranscript(
   range: (extent: TranscriptExtent) => { from: number; to: number },
   visit: (line: number, text: string) => void,
 ): TranscriptExtent {
-  const meta = files.readMeta();
-  if (!meta) return { firstLine: 0, endLine: 0, lineCount: 0 };
+  if (!files.readMeta()) return { firstLine: 0, endLine: 0, lineCount: 0 };
   const { end, lines: newlines } = files.readEndAndLines();
-  const ring = OutputRing.open(files.output, meta.max_buffer, false);
-  try {
+  return withRetainedOutput(files, (ring) => {
     let start = ring.retainedStart(end);
     // Pass 1: newlines in the retained window, and where its first whole line starts.
     let retainedNewlines = 0;
     let firstBreak = -1;
-    for (let at = start; at < end; at += SCAN_CHUNK) {
-      const bytes = ring.read(at, Math.min(end, at + SCAN_CHUNK));
-      for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) {
-        if (firstBreak === -1) firstBreak = at + i;
-        retainedNewlines++;
-      }
+    for (const { at, bytes } of ring.chunks(start, end, SCAN_CHUNK)) {
+      if (firstBreak === -1 && bytes.includes(10)) firstBreak = at + bytes.indexOf(10);
+      retainedNewlines += countNewlines(bytes);
     }
     const lastByte = end > start ? ring.read(end - 1, end)[0] : 10;
     const unterminated = lastByte !== 10 ? 1 : 0;
@@ -77,9 +72,9 @@ export function scanTranscript(
       if (line >= from && line < to) visit(line, resolveOverwrites(text));
       line++;
     };
-    for (let at = start; at < end && line < to; at += SCAN_CHUNK) {
-      const text =
-        partial + decoder.decode(plain.push(ring.read(at, Math.min(end, at + SCAN_CHUNK))), { stream: true });
+    for (const { bytes } of ring.chunks(start, end, SCAN_CHUNK)) {
+      if (line >= to) break;
+      const text = partial + decoder.decode(plain.push(bytes), { stream: true });
       const parts = text.split("\n");
       partial = parts.pop()!;
       for (const part of parts) emit(part);
@@ -87,7 +82,5 @@ export function scanTranscript(
     const rest = partial + decoder.decode(plain.flush());
     if (rest !== "" && line < to) emit(rest);
     return extent;
-  } finally {
-    ring.close();
-  }
+  });
 }

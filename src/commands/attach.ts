@@ -3,12 +3,11 @@
 // was there), then output flows live, keystrokes are forwarded, the window size
 // is followed, and the detach key leaves the session running.
 import fs from "node:fs";
-import { BgtermError, EXIT, sessionNotRunning, usageError } from "../errors.ts";
+import { EXIT, usageError } from "../errors.ts";
 import { command, sessionArg } from "../cli/command.ts";
 import { isTerminal } from "../cli/output.ts";
 import { writeStderr } from "../cli/messages.ts";
-import { connect, requestOk, sendInput } from "../client/requests.ts";
-import { resolveSession } from "../client/registry.ts";
+import * as api from "../client/api.ts";
 import { encodeKey } from "../text/keys.ts";
 
 // Leave the alternate screen and undo modes a program may have switched on.
@@ -31,20 +30,14 @@ export default command({
     const detachKey = encodeKey((args["detach-key"] as string | undefined) ?? "C-]");
     if (detachKey.length !== 1) throw usageError("the detach key must be a single byte, such as C-] or C-q");
     const detachByte = detachKey.charCodeAt(0);
-    const files = resolveSession(args.session as string);
-    const stream = await connect(files);
-    const control = await connect(files);
-    if (!stream || !control) throw sessionNotRunning(files.id);
     const stdin = process.stdin as import("node:tty").ReadStream;
     const stdout = process.stdout as import("node:tty").WriteStream;
     const write = (text: string | Uint8Array) => fs.writeSync(1, typeof text === "string" ? Buffer.from(text) : text);
 
-    // Take the terminal's size, then draw the session's screen as it is now.
-    await requestOk(files, control, { op: "resize", cols: stdout.columns, rows: stdout.rows }).catch(() => {});
-    await stream.send({ op: "screen", ansi: true });
-    const frame = await stream.next();
-    if (frame?.header.op !== "screen") throw new BgtermError(EXIT.internal, "could not read the session's screen");
-    const { screen, offset } = frame.header;
+    // Take the terminal's size, then draw the session's screen as it is now;
+    // the output after it follows as it arrives.
+    const session = await api.subscribe(args.session as string, { cols: stdout.columns, rows: stdout.rows });
+    const { screen, id } = session;
     let restored = false;
     const restore = () => {
       if (restored) return;
@@ -69,30 +62,25 @@ export default command({
         finished = true;
         restore();
         if (message) writeStderr(message);
-        stream.end();
-        control.end();
+        session.close();
         resolve(code);
       };
       stdin.on("data", (chunk: Buffer) => {
         const at = chunk.indexOf(detachByte);
         const keys = at === -1 ? chunk : chunk.subarray(0, at);
-        if (keys.length > 0) void sendInput(files, control, keys).catch(() => {});
-        if (at !== -1) finish(EXIT.ok, `[detached from session ${files.id}]`);
+        if (keys.length > 0) void session.input(keys);
+        if (at !== -1) finish(EXIT.ok, `[detached from session ${id}]`);
       });
       stdout.on("resize", () => {
-        void requestOk(files, control, { op: "resize", cols: stdout.columns, rows: stdout.rows }).catch(() => {});
+        void session.resize(stdout.columns, stdout.rows);
       });
-      void (async () => {
-        await stream.send({ op: "subscribe", from: offset });
-        for (;;) {
-          const next = await stream.next();
-          if (!next) return finish(EXIT.ok, `[session ${files.id} is gone]`);
-          if (next.header.op === "data") write(next.payload);
-          else if (next.header.op === "exited") {
-            return finish(next.header.exit_code, `[session ${files.id} exited with code ${next.header.exit_code}]`);
-          }
-        }
-      })();
+      void session
+        .follow(write)
+        .then((code) =>
+          code === null
+            ? finish(EXIT.ok, `[session ${id} is gone]`)
+            : finish(code, `[session ${id} exited with code ${code}]`),
+        );
     });
   },
 });

@@ -3,11 +3,10 @@ import { usageError } from "../errors.ts";
 import { parseMs } from "../cli/args.ts";
 import { command } from "../cli/command.ts";
 import { closeOutput } from "../cli/json-output.ts";
-import { outputMode, printJson } from "../cli/output.ts";
 import { notice } from "../cli/messages.ts";
+import { outputMode, printJson } from "../cli/output.ts";
+import * as api from "../client/api.ts";
 import { parseSignal } from "../pty/signals.ts";
-import { closeSession } from "../client/close.ts";
-import { listSessions, resolveSession } from "../client/registry.ts";
 
 export default command({
   name: "close",
@@ -25,10 +24,8 @@ export default command({
     if (!args.all && refs.length === 0) throw usageError("missing session id (or --all)");
     const signal = parseSignal((args.signal as string | undefined) ?? "HUP");
     const graceMs = parseMs(args.grace as string | undefined, "--grace") ?? 1000;
-    // Resolve every argument first: a bad one closes nothing.
-    const targets = args.all ? listSessions() : refs.map(resolveSession);
-    await Promise.all(targets.map((files) => closeSession(files, signal, graceMs)));
-    if (outputMode.json) await printJson({ closed: targets.map((files) => files.id) });
-    else if (targets.length > 0) await notice(`closed session ${targets.map((files) => files.id).join(", ")}`);
+    const { closed } = await api.close(args.all ? "all" : refs, { signal, grace_ms: graceMs });
+    if (outputMode.json) await printJson({ closed });
+    else if (closed.length > 0) await notice(`closed session ${closed.join(", ")}`);
   },
 });

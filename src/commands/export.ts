@@ -1,10 +1,10 @@
 // bgterm export: the session as an asciicast v2 recording or a plain transcript.
-import { sessionNeverStarted, usageError } from "../errors.ts";
+import { usageError } from "../errors.ts";
 import { command, sessionArg } from "../cli/command.ts";
 import { printLine, writeBytes } from "../cli/output.ts";
 import { readEvents } from "../shared/events.ts";
+import { withRetainedOutput } from "../client/offline.ts";
 import { resolveSession } from "../client/registry.ts";
-import { OutputRing } from "../shared/ring.ts";
 import { PlainFilter } from "../text/plain.ts";
 
 export default command({
@@ -24,17 +24,14 @@ export default command({
     const format = (args.format as string | undefined) ?? "cast";
     if (format !== "cast" && format !== "txt") throw usageError(`unknown format '${format}' (choose cast or txt)`);
     const files = resolveSession(args.session as string);
-    const meta = files.readMeta();
-    if (!meta) throw sessionNeverStarted(files.id);
     const spec = files.readSpec();
     const end = files.readEnd();
-    const ring = OutputRing.open(files.output, meta.max_buffer, false);
-    const start = ring.retainedStart(end);
-    try {
+    // A session that never started has no output to export (exit 4).
+    await withRetainedOutput(files, async (ring, meta) => {
+      const start = ring.retainedStart(end);
       if (format === "txt") {
         const plain = new PlainFilter();
-        for (let at = start; at < end; at += 1 << 20)
-          await writeBytes(plain.push(ring.read(at, Math.min(end, at + (1 << 20)))));
+        for (const { bytes } of ring.chunks(start, end, 1 << 20)) await writeBytes(plain.push(bytes));
         return void (await writeBytes(plain.flush()));
       }
       await printLine(
@@ -72,8 +69,6 @@ export default command({
         "o",
         (at < end ? decoder.decode(ring.read(at, end), { stream: true }) : "") + decoder.decode(),
       );
-    } finally {
-      ring.close();
-    }
+    });
   },
 });

@@ -1,10 +1,9 @@
 // bgterm grep: matching transcript lines across sessions.
-import { noLineMatched, usageError } from "../errors.ts";
+import { noLineMatched } from "../errors.ts";
 import { command } from "../cli/command.ts";
 import { grepOutput } from "../cli/json-output.ts";
 import { outputMode, printJson, printLine } from "../cli/output.ts";
-import { currentName, listSessions, resolveSession } from "../client/registry.ts";
-import { scanTranscript } from "../client/transcript.ts";
+import * as api from "../client/api.ts";
 
 export default command({
   name: "grep",
@@ -19,27 +18,12 @@ export default command({
   },
   output: grepOutput,
   async run(args) {
-    const pattern = args.pattern as string;
-    const flags = args["ignore-case"] ? "i" : "";
-    let regex: RegExp;
-    try {
-      regex = new RegExp(args.regex ? pattern : pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), flags);
-    } catch (error) {
-      throw usageError(`invalid regular expression: ${(error as Error).message}`);
-    }
-    const refs = args.sessions as string[];
-    const targets = refs.length > 0 ? refs.map(resolveSession) : listSessions();
-    const matches: { id: number; name: string | null; line: number; text: string }[] = [];
-    for (const files of targets) {
-      const name = currentName(files.stateDir, files.id, files.readMeta()?.name ?? null);
-      scanTranscript(
-        files,
-        ({ firstLine, endLine }) => ({ from: firstLine, to: endLine }),
-        (line, text) => {
-          if (regex.test(text)) matches.push({ id: files.id, name, line, text });
-        },
-      );
-    }
+    const matches = api.grep({
+      pattern: args.pattern as string,
+      sessions: args.sessions as string[],
+      regex: args.regex === true,
+      ignore_case: args["ignore-case"] === true,
+    });
     if (outputMode.json) await printJson(matches);
     else for (const m of matches) await printLine(`${m.id}:${m.line}:${m.text}`);
     if (matches.length === 0) throw noLineMatched();

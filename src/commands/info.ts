@@ -2,8 +2,7 @@
 import { command, sessionArg } from "../cli/command.ts";
 import { sessionRecord } from "../cli/json-output.ts";
 import { outputMode, printJson, printLine } from "../cli/output.ts";
-import { buildRecord } from "../client/record.ts";
-import { resolveSession } from "../client/registry.ts";
+import * as api from "../client/api.ts";
 
 export default command({
   name: "info",
@@ -11,7 +10,7 @@ export default command({
   args: [sessionArg],
   output: sessionRecord,
   async run(args) {
-    const record = buildRecord(resolveSession(args.session as string));
+    const record = api.info(args.session as string);
     if (outputMode.json) return printJson(record);
     for (const [key, value] of Object.entries(record)) {
       const text = Array.isArray(value) ? value.join(" ") : value === null ? "-" : String(value);

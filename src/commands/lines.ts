@@ -1,11 +1,10 @@
 // bgterm lines: the transcript as lines, numbered from the session's first line.
-import { sessionNeverStarted, usageError } from "../errors.ts";
+import { usageError } from "../errors.ts";
 import { parseInteger } from "../cli/args.ts";
 import { command, sessionArg } from "../cli/command.ts";
 import { linesOutput } from "../cli/json-output.ts";
 import { outputMode, printJson, printLine } from "../cli/output.ts";
-import { resolveSession } from "../client/registry.ts";
-import { scanTranscript } from "../client/transcript.ts";
+import * as api from "../client/api.ts";
 
 // START, START:END or START: (zero-based, END exclusive).
 function parseRange(text: string): { from: number; to?: number } {
@@ -30,32 +29,11 @@ export default command({
   },
   output: linesOutput,
   async run(args) {
-    const files = resolveSession(args.session as string);
-    if (!files.readMeta()) throw sessionNeverStarted(files.id);
     const asked = args.range === undefined ? { from: 0 } : parseRange(args.range as string);
     const tail = parseInteger(args.tail as string | undefined, "--tail", 0, Number.MAX_SAFE_INTEGER);
-    const lines: string[] = [];
-    let from = 0;
-    let to = 0;
-    const extent = scanTranscript(
-      files,
-      ({ firstLine, endLine }) => {
-        to = Math.min(asked.to ?? endLine, endLine);
-        from = Math.max(asked.from, firstLine, tail === undefined ? 0 : to - tail);
-        to = Math.max(from, to);
-        return { from, to };
-      },
-      (_line, text) => lines.push(text),
-    );
-    if (outputMode.json) {
-      return printJson({
-        start_line: from,
-        end_line: to,
-        line_count: extent.lineCount,
-        dropped_lines: extent.firstLine,
-        lines,
-      });
-    }
+    const result = api.lines(args.session as string, { ...asked, tail });
+    if (outputMode.json) return printJson(result);
+    const { lines, start_line: from } = result;
     for (const [i, line] of lines.entries()) await printLine(args.number ? `${from + i}\t${line}` : line);
   },
 });

@@ -3,7 +3,7 @@ import { command } from "../cli/command.ts";
 import { sessionList } from "../cli/json-output.ts";
 import { type CellStyle, outputMode, printJson, printTable } from "../cli/output.ts";
 import { warn } from "../cli/messages.ts";
-import { listRecords, type SessionRecord } from "../client/record.ts";
+import * as api from "../client/api.ts";
 
 // "3.2s", "5m", "2h": short enough for a table column.
 export function formatAge(ms: number | null): string {
@@ -14,7 +14,7 @@ export function formatAge(ms: number | null): string {
   return `${Math.floor(ms / 86_400_000)}d`;
 }
 
-const stateStyle: Record<SessionRecord["state"], CellStyle> = {
+const stateStyle: Record<api.SessionRecord["state"], CellStyle> = {
   running: "green",
   exited: "dim",
   lost: "red",
@@ -27,7 +27,7 @@ export default command({
   output: sessionList,
   async run() {
     const skipped: string[] = [];
-    const records = listRecords((id, error) => skipped.push(`skipping session ${id}: ${error.message}`));
+    const records = api.list((id, error) => skipped.push(`skipping session ${id}: ${error.message}`));
     for (const message of skipped) await warn(message);
     if (outputMode.json) return printJson(records);
     await printTable(

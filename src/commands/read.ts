@@ -2,9 +2,9 @@
 import { parseInteger } from "../cli/args.ts";
 import { command, sessionArg } from "../cli/command.ts";
 import { readOutput } from "../cli/json-output.ts";
-import { readAndPrint } from "../cli/read-session.ts";
+import { printRead, readDestination } from "../cli/print-read.ts";
 import { limitOption, readerName, readerOptions } from "../cli/shared.ts";
-import { resolveSession } from "../client/registry.ts";
+import * as api from "../client/api.ts";
 
 export default command({
   name: "read",
@@ -17,13 +17,15 @@ export default command({
   },
   output: readOutput,
   async run(args) {
-    const files = resolveSession(args.session as string);
     const from = parseInteger(args.from as string | undefined, "--from", 0, Number.MAX_SAFE_INTEGER);
-    return readAndPrint(files, {
-      reader: readerName(args),
-      from,
-      limit: limitOption(args),
-      peek: args.peek === true || from !== undefined,
-    });
+    return printRead(
+      api.read(args.session as string, {
+        reader: readerName(args),
+        from,
+        limit: limitOption(args),
+        peek: args.peek === true,
+        ...readDestination(),
+      }),
+    );
   },
 });

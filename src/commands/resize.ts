@@ -3,9 +3,7 @@ import { parseInteger } from "../cli/args.ts";
 import { command, sessionArg } from "../cli/command.ts";
 import { resizeOutput } from "../cli/json-output.ts";
 import { outputMode, printJson } from "../cli/output.ts";
-import { connectRunning } from "../cli/read-session.ts";
-import { requestOk } from "../client/requests.ts";
-import { resolveSession } from "../client/registry.ts";
+import * as api from "../client/api.ts";
 
 export default command({
   name: "resize",
@@ -19,10 +17,7 @@ export default command({
   async run(args) {
     const cols = parseInteger(args.cols as string, "COLS", 1, 1000)!;
     const rows = parseInteger(args.rows as string, "ROWS", 1, 1000)!;
-    const files = resolveSession(args.session as string);
-    const channel = await connectRunning(files);
-    await requestOk(files, channel, { op: "resize", cols, rows });
-    channel.end();
-    if (outputMode.json) await printJson({ id: files.id, cols, rows });
+    const result = await api.resize(args.session as string, { cols, rows });
+    if (outputMode.json) await printJson(result);
   },
 });

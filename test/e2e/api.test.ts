@@ -1,0 +1,132 @@
+// The client API in-process, as the MCP server and `bgterm rpc` use it: results
+// have the fields of the CLI's --json output, failures are BgtermError with the
+// CLI's exit codes (ResultError when output came with them), and every request
+// honours its deadline. Sessions are real (supervisors run src/main.ts).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import * as api from "../../src/client/api.ts";
+import { BgtermError } from "../../src/errors.ts";
+import { Bg, eventually } from "../helpers.ts";
+
+const bg = new Bg();
+let cat = 0;
+let sh = 0;
+
+beforeAll(async () => {
+  process.env.BGTERM_DIR = bg.stateDir;
+  cat = (await api.start({ command: ["cat"], name: "api-cat" })).id;
+  sh = (await api.start({ command: ["sh"], env: { PS1: "$ " } })).id;
+});
+afterAll(() => bg.cleanup());
+
+// The exit code a rejected call carries.
+async function failure(call: Promise<unknown>): Promise<BgtermError> {
+  const error = await call.then(
+    () => undefined,
+    (caught) => caught,
+  );
+  if (!(error instanceof BgtermError)) throw new Error(`expected a BgtermError, got ${error}`);
+  return error;
+}
+
+test("records are those of info --json and ls --json", async () => {
+  const { age_ms: _a, ...fromApi } = api.info(cat);
+  const { age_ms: _b, ...fromCli } = await bg.json(["info", String(cat)]);
+  expect(fromApi).toEqual(fromCli);
+  expect(fromApi.name).toBe("api-cat");
+  expect(api.list().map((record) => record.id)).toEqual((await bg.json(["ls"])).map((r: { id: number }) => r.id));
+});
+
+describe("reading and writing", () => {
+  test("send waits for its reply; the result has poll --json's fields", async () => {
+    const reply = await api.send(cat, { text: "hello api", until: "hello api[^]*hello api" });
+    expect(reply.matched).toBe(true);
+    expect(reply.text).toContain("hello api");
+    expect(Object.keys(reply).sort()).toEqual(
+      Object.keys(await bg.json(["read", String(cat)]))
+        .concat("matched")
+        .sort(),
+    );
+  });
+
+  test("read --peek leaves the cursor; read moves it", async () => {
+    await api.send(cat, { text: "peeked", yield_ms: 0 });
+    const echoed = async () => (await api.read("api-cat", { peek: true })).text.split("peeked").length === 3;
+    await eventually(echoed, "the echo and cat's copy, unread");
+    const first = await api.read("api-cat", { peek: true });
+    const second = await api.read("api-cat", {});
+    expect(second.text).toBe(first.text);
+    expect(second.start_offset).toBe(first.start_offset);
+    expect((await api.read(cat, {})).text).toBe("");
+  });
+
+  test("an --until that never matches is a ResultError 124 holding the output", async () => {
+    await api.send(cat, { text: "something else", until: "something else[^]*something else" });
+    const error = await failure(api.send(cat, { text: "no match here", until: "^never$", yield_ms: 300 }));
+    expect(error).toBeInstanceOf(api.ResultError);
+    expect(error.exitCode).toBe(124);
+    const result = (error as api.ResultError<api.ReadOutput>).result;
+    expect(result.matched).toBe(false);
+    expect(result.text).toContain("no match here");
+  });
+
+  test("the deadline ends a request that would wait longer, with 124", async () => {
+    const error = await failure(api.poll(cat, { yield_ms: 60_000, until: "^never$", timeout_ms: 300 }));
+    expect(error.exitCode).toBe(124);
+    expect(error.message).toBe(`session ${cat} did not answer within 300 ms`);
+  });
+
+  test("exec, screen, lines and grep", async () => {
+    const run = await api.exec(sh, { command: "echo $((6 * 7)); false", timeout_ms: 30_000 });
+    expect(run).toMatchObject({ exit_code: 1, output: "42\n", timed_out: false });
+    const screen = await api.screen(sh);
+    expect(screen.lines.join("\n")).toContain("42");
+    // The transcript holds exec's markers around the output.
+    const lines = api.lines(sh, { tail: 50 });
+    expect(lines.lines.some((line) => line.endsWith("\x1e42"))).toBe(true);
+    expect(api.grep({ pattern: "\x1e42$", regex: true, sessions: [sh] })).toEqual([
+      {
+        id: sh,
+        name: null,
+        line: lines.lines.findIndex((line) => line.endsWith("\x1e42")) + lines.start_line,
+        text: expect.stringMatching(/42$/),
+      },
+    ]);
+  });
+});
+
+describe("control", () => {
+  test("resize and kill answer with what they did", async () => {
+    expect(await api.resize(cat, { cols: 100, rows: 30 })).toEqual({ id: cat, cols: 100, rows: 30 });
+    expect(api.info(cat).cols).toBe(100);
+    const done = await api.start({ command: ["sleep", "600"] });
+    expect(await api.kill(done.id, { signal: "TERM" })).toEqual({ id: done.id, signal: "SIGTERM" });
+    expect(await api.wait(done.id, { timeout_ms: 30_000 })).toEqual({ id: done.id, exit_code: 143 });
+  });
+
+  test("errors carry the CLI's exit codes", async () => {
+    expect((await failure(Promise.resolve().then(() => api.info("no-such-session")))).exitCode).toBe(3);
+    expect((await failure(api.resize(cat, { cols: 0, rows: 10 }))).exitCode).toBe(2);
+    expect((await failure(api.kill(cat, { signal: "SIGWHAT" }))).exitCode).toBe(2);
+    const ended = await api.start({ command: ["true"] });
+    await api.wait(ended.id, { timeout_ms: 30_000 });
+    expect((await failure(api.send(ended.id, { text: "x" }))).exitCode).toBe(4);
+  });
+
+  test("subscribe shows the screen, then streams what follows", async () => {
+    const view = await api.subscribe(cat);
+    let seen = "";
+    const ended = view.follow((bytes) => {
+      seen += Buffer.from(bytes).toString();
+    });
+    await view.input(Buffer.from("streamed\r"));
+    await eventually(() => seen.includes("streamed"), "the echo of the input on the subscription");
+    view.close();
+    expect(await ended).toBeNull();
+  });
+
+  test("close ends sessions and says which", async () => {
+    const extra = await api.start({ command: ["cat"] });
+    expect(await api.close([extra.id], { grace_ms: 500 })).toEqual({ closed: [extra.id] });
+    expect(api.list().some((record) => record.id === extra.id)).toBe(false);
+  });
+});
