@@ -3,6 +3,7 @@
 // the same declaration, and the compile-time checks at the end tie them to the
 // types the code builds. Field names are stable: new fields may be added,
 // none removed or renamed.
+import type * as api from "../client/api.ts";
 import type { SessionRecord } from "../client/record.ts";
 import type { ScreenSnapshot } from "../shared/screen-model.ts";
 import { type Infer, s } from "./json-schema.ts";
@@ -105,3 +106,12 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
 export type RecordMatchesSchema = Assert<Same<Infer<typeof sessionRecord>, SessionRecord>>;
 export type ScreenMatchesSchema = Assert<Same<Infer<typeof screenOutput>, ScreenSnapshot>>;
+// The client API's results are the --json documents (src/client/api.ts).
+export type ReadMatchesSchema = Assert<Same<Infer<typeof readOutput>, Omit<api.ReadOutput, "storage_error">>>;
+export type ExecMatchesSchema = Assert<Same<Infer<typeof execOutput>, api.ExecResult>>;
+export type LinesMatchesSchema = Assert<Same<Infer<typeof linesOutput>, api.LinesResult>>;
+export type GrepMatchesSchema = Assert<Same<Infer<typeof grepOutput>, api.GrepMatch[]>>;
+export type WaitMatchesSchema = Assert<Same<Infer<typeof waitOutput>, Awaited<ReturnType<typeof api.wait>>>>;
+export type CloseMatchesSchema = Assert<Same<Infer<typeof closeOutput>, Awaited<ReturnType<typeof api.close>>>>;
+export type KillMatchesSchema = Assert<Same<Infer<typeof killOutput>, Awaited<ReturnType<typeof api.kill>>>>;
+export type ResizeMatchesSchema = Assert<Same<Infer<typeof resizeOutput>, Awaited<ReturnType<typeof api.resize>>>>;
