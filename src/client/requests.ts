@@ -204,9 +204,15 @@ export async function pollLive(
 ): Promise<ReadResult> {
   await channel.send({ op: "poll", ...options });
   const done = await receiveDelivery(files, channel, sink);
-  // No need to wait for the answer: the supervisor handles this connection's
-  // frames in order, so the ack is applied before it sees the connection close.
+  // The answer says the cursor is stored, so whatever runs next (info, a read
+  // from the files) sees it moved. Answers to pipelined input may come first.
   await channel.send({ op: "ack", to: done.to });
+  // A supervisor that leaves first (exiting) has still been handed the ack.
+  for (let frame = await channel.next(); frame; frame = await channel.next()) {
+    const { header } = frame;
+    if (header.op === "ok" && header.acked !== undefined) break;
+    if (header.op === "error") throw new BgtermError(header.code, header.message);
+  }
   return toResult(done);
 }
 

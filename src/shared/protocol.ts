@@ -69,7 +69,8 @@ export interface DeliveryDone {
 
 export type Reply =
   | { op: "hello"; protocol: number }
-  | { op: "ok"; end?: number }
+  // end: answers input (the output end before it); acked: answers ack (the cursor is stored).
+  | { op: "ok"; end?: number; acked?: number }
   | { op: "data"; offset: number } // payload: output bytes starting at offset
   | DeliveryDone
   | { op: "exited"; exit_code: number }

@@ -200,7 +200,7 @@ export class ReaderDesk {
           this.log.noteStorageError(error);
         }
       }
-      void conn.send({ op: "ok" });
+      void conn.send({ op: "ok", acked: state.cursor });
     }
     for (const waiter of this.waiters) {
       if (waiter.reader === lease.reader) this.evaluate(waiter);
