@@ -8,9 +8,17 @@ const LF = 0x0a;
 
 type Mode = "text" | "escape" | "csi" | "string" | "stringEscape";
 
+// A C1 control in UTF-8 is two bytes, C2 then the control (CSI is C2 9B); a
+// lone 0x9B is only ever a continuation byte of another character (č is C4 8D,
+// ě is C4 9B), so it is text.
+const C1_LEAD = 0xc2;
+const CSI_C1 = 0x9b;
+
 export class PlainFilter {
   private mode: Mode = "text";
   private pendingCr = false;
+  // A C2 byte held back until the next byte says whether it starts CSI.
+  private pendingLead = false;
 
   // Returns the printable part of chunk, carrying any unfinished sequence over.
   push(chunk: Uint8Array): Buffer {
@@ -21,22 +29,31 @@ export class PlainFilter {
         this.mode = nextEscapeMode(this.mode, byte);
         continue;
       }
+      if (this.pendingLead) {
+        this.pendingLead = false;
+        if (byte === CSI_C1) {
+          this.mode = "csi";
+          continue;
+        }
+        out[n++] = C1_LEAD;
+      }
       if (this.pendingCr) {
         this.pendingCr = false;
         if (byte !== LF) out[n++] = CR; // a lone CR stays; CRLF becomes LF
       }
       if (byte === ESC) this.mode = "escape";
-      else if (byte === 0x9b) this.mode = "csi";
+      else if (byte === C1_LEAD) this.pendingLead = true;
       else if (byte === CR) this.pendingCr = true;
       else out[n++] = byte;
     }
     return out.subarray(0, n);
   }
 
-  // A CR held back at the very end is printed as it was.
+  // A CR or C2 held back at the very end is printed as it was.
   flush(): Buffer {
-    const pending = this.pendingCr ? Buffer.from([CR]) : Buffer.alloc(0);
+    const pending = Buffer.from([...(this.pendingCr ? [CR] : []), ...(this.pendingLead ? [C1_LEAD] : [])]);
     this.pendingCr = false;
+    this.pendingLead = false;
     this.mode = "text";
     return pending;
   }
