@@ -2,7 +2,7 @@
 // retained byte, if retention dropped some), to the end or a limit, never
 // ending inside a UTF-8 character while more output may still complete it.
 // Shared by the supervisor and by clients reading an ended session's files.
-import { incompleteUtf8Suffix } from "../text/utf8.ts";
+import { incompleteUtf8Suffix, sequenceLength } from "../text/utf8.ts";
 import { CHUNK_BYTES, type OutputRing } from "./ring.ts";
 
 export const DELIVERY_CHUNK = CHUNK_BYTES;
@@ -31,8 +31,12 @@ export function planDelivery(options: {
     const tail = ring.read(Math.max(from, to - 3), to);
     const cut = incompleteUtf8Suffix(tail);
     if (cut > 0 && cut < to - from) to -= cut;
-    // A limit smaller than one character still returns that character whole.
-    else if (cut > 0 && to < end) to = Math.min(end, from + 4);
+    // A limit smaller than one character still returns that character whole
+    // (and no more), once all of it is there.
+    else if (cut > 0 && to < end) {
+      const whole = from + Math.max(1, sequenceLength(ring.read(from, from + 1)[0]!));
+      to = whole <= end ? whole : final ? end : from;
+    }
     // Only the start of a character so far: wait for the rest of it.
     else if (cut > 0) to = from;
   }

@@ -2,7 +2,7 @@
 // decoded from it would carry a U+FFFD that is not in the stream.
 
 // How many bytes a lead byte announces (0 for a byte that cannot start a valid character).
-function sequenceLength(lead: number): number {
+export function sequenceLength(lead: number): number {
   if (lead >= 0xc2 && lead <= 0xdf) return 2;
   if (lead >= 0xe0 && lead <= 0xef) return 3;
   if (lead >= 0xf0 && lead <= 0xf4) return 4;
