@@ -18,22 +18,23 @@ export interface RunOptions {
   cwd?: string;
 }
 
+// Tests that need root (other users, mounts) are skipped, visibly, without it.
+export const isRoot = process.getuid?.() === 0;
+
 // A private state dir (short, so socket paths stay under the 108-byte limit).
 export function makeStateDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "bgt-"));
 }
 
-// Every pid a test's sessions ran: supervisors and children, checked at the end.
-const startedPids = new Set<number>();
-
-function recordPids(stateDir: string): void {
+// Notes every pid the sessions of a state dir ran (supervisors and children).
+function recordPids(stateDir: string, pids: Set<number>): void {
   const sessions = path.join(stateDir, "sessions");
   if (!fs.existsSync(sessions)) return;
   for (const id of fs.readdirSync(sessions)) {
     try {
       const meta = JSON.parse(fs.readFileSync(path.join(sessions, id, "meta.json"), "utf8"));
       // Tests may point a record at this runner on purpose; never wait for ourselves.
-      for (const pid of [meta.pid, meta.supervisor_pid]) if (pid !== process.pid) startedPids.add(pid);
+      for (const pid of [meta.pid, meta.supervisor_pid]) if (pid !== process.pid) pids.add(pid);
     } catch {
       // Not started yet, or removed already.
     }
@@ -41,6 +42,10 @@ function recordPids(stateDir: string): void {
 }
 
 export class Bg {
+  // Every pid this state dir's sessions ran, checked by cleanup(): only this
+  // Bg's, so one test's cleanup never waits on another's sessions.
+  private readonly pids = new Set<number>();
+
   constructor(
     readonly stateDir: string = makeStateDir(),
     readonly baseEnv: Record<string, string | undefined> = {},
@@ -71,7 +76,7 @@ export class Bg {
       new Response(child.stderr).text(),
       child.exited,
     ]);
-    recordPids(this.stateDir);
+    recordPids(this.stateDir, this.pids);
     const out = Buffer.from(stdout);
     return { code, stdout: out, text: out.toString("utf8"), stderr };
   }
@@ -115,10 +120,10 @@ export class Bg {
 
   // Closes every session of this state dir and asserts nothing is left running.
   async cleanup(): Promise<void> {
-    recordPids(this.stateDir);
+    recordPids(this.stateDir, this.pids);
     try {
       await this.run(["close", "--all", "--grace", "500"]);
-      await expectProcessesGone();
+      await expectProcessesGone(this.pids);
     } finally {
       fs.rmSync(this.stateDir, { recursive: true, force: true });
     }
@@ -157,9 +162,9 @@ function describeProcess(pid: number): string {
   }
 }
 
-export async function expectProcessesGone(): Promise<void> {
-  const pids = [...startedPids];
-  startedPids.clear();
+async function expectProcessesGone(started: Set<number>): Promise<void> {
+  const pids = [...started];
+  started.clear();
   try {
     await eventually(() => pids.every((pid) => !processAlive(pid)), "every process the tests started to exit");
   } catch {

@@ -1,5 +1,5 @@
 // exec: a command's output and exit status from a persistent shell.
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Bg, ensureProgram } from "../helpers.ts";
 
 const bg = new Bg();
@@ -13,13 +13,16 @@ const shells: [string, string[]][] = [
 
 for (const [name, argv] of shells) {
   describe(`exec in ${name}`, () => {
+    // Each test stands alone on the describe's shell (started before, closed
+    // after), so any one of them can run by itself (bun test -t).
     const available = ensureProgram(argv[0]!) !== undefined;
-    const it = available ? test : test.skip;
-    if (!available) console.warn(`skipped: ${name} is not installed and could not be installed`);
+    const it = test.skipIf(!available);
     let id = "";
-
-    it("starts", async () => {
-      id = await bg.start(argv);
+    beforeAll(async () => {
+      if (available) id = await bg.start(argv);
+    });
+    afterAll(async () => {
+      if (id) await bg.ok(["close", id]);
     });
 
     it("exit statuses 0, 1 and 42, output without echo or prompt", async () => {
@@ -77,10 +80,6 @@ for (const [name, argv] of shells) {
       const parsed = JSON.parse(result.text);
       expect(parsed).toMatchObject({ exit_code: 0, output: "json-out\n", timed_out: false });
       expect(typeof parsed.duration_ms).toBe("number");
-    });
-
-    it("closes", async () => {
-      await bg.ok(["close", id]);
     });
   });
 }

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
-import { Bg, makeStateDir } from "../helpers.ts";
+import { Bg, isRoot, makeStateDir } from "../helpers.ts";
 
 function modeOf(file: string): number {
   return fs.statSync(file).mode & 0o777;
@@ -78,11 +78,7 @@ describe("state dir", () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  test("refuses a state dir owned by another user", async () => {
-    if (process.getuid!() !== 0) {
-      console.warn("skipped: needs root to create a directory owned by another user");
-      return;
-    }
+  test.skipIf(!isRoot)("refuses a state dir owned by another user", async () => {
     const dir = makeStateDir();
     fs.chownSync(dir, 65534, 65534);
     const result = await new Bg(dir).run(["ls"]);

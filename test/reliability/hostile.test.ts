@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { BIN, Bg } from "../helpers.ts";
+import { BIN, Bg, isRoot } from "../helpers.ts";
 
 const bg = new Bg();
 let live = "";
@@ -118,11 +118,7 @@ describe("other users", () => {
     expect(fs.statSync(path.join(dir, "sock")).mode & 0o077).toBe(0);
   });
 
-  test("a second user cannot read the output or connect to the socket", async () => {
-    if (process.getuid!() !== 0) {
-      console.warn("skipped: running as a second user needs root");
-      return;
-    }
+  test.skipIf(!isRoot)("a second user cannot read the output or connect to the socket", async () => {
     const dir = path.join(bg.stateDir, "sessions", live);
     const script = `import socket, sys
 try:
