@@ -51,8 +51,8 @@ export function sessionMembers(sid: number): ProcStat[] {
   return members;
 }
 
-// Sends signal to every process group of the session; returns how many groups.
-export function signalSession(sid: number, signal: NodeJS.Signals): number {
+// Sends signal to every process group of the session.
+export function signalSession(sid: number, signal: NodeJS.Signals): void {
   const groups = new Set(sessionMembers(sid).map((member) => member.pgrp));
   for (const group of groups) {
     try {
@@ -61,5 +61,4 @@ export function signalSession(sid: number, signal: NodeJS.Signals): number {
       // The group ended between the scan and the kill.
     }
   }
-  return groups.size;
 }

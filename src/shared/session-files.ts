@@ -241,15 +241,6 @@ export class SessionFiles {
     }
   }
 
-  // Every reader that has a cursor file.
-  readers(): string[] {
-    try {
-      return fs.readdirSync(this.cursors).filter((n) => !n.startsWith("."));
-    } catch {
-      return [];
-    }
-  }
-
   remove(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }

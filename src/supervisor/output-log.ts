@@ -50,10 +50,6 @@ export class OutputLog {
     return this.endOffset;
   }
 
-  get lines(): number {
-    return this.lineCount;
-  }
-
   // performance.now() of the latest stored chunk (0 before any).
   get lastOutputAt(): number {
     return this.lastOutput;
