@@ -8,6 +8,7 @@ import { checkWorkingDir, commandArgv, resolveProgram } from "../client/command-
 import { checkShell, execMarkers, findStatus } from "../client/exec.ts";
 import { launchSupervisor } from "../client/launch.ts";
 import { type ReadyCheck, waitUntilReady } from "../client/readiness.ts";
+import { readOffline } from "../client/offline.ts";
 import { buildRecord, listRecords, type SessionRecord } from "../client/record.ts";
 import { allocateSession, resolveSession, sessionState } from "../client/registry.ts";
 import {
@@ -18,7 +19,6 @@ import {
   pipelineInput,
   pollLive,
   type ReadResult,
-  readOffline,
   requestOk,
   sendInput,
   terminalModes,
