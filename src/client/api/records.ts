@@ -1,0 +1,105 @@
+// Records and transcripts: info, list, lines and grep, read from the files.
+import { sessionNeverStarted, usageError } from "../../errors.ts";
+import { buildRecord, listRecords, type SessionRecord } from "../record.ts";
+import { currentName, listSessions } from "../registry.ts";
+import { scanTranscript } from "../transcript.ts";
+import { checkInteger, resolve, type SessionRef } from "./common.ts";
+
+export function info(session: SessionRef): SessionRecord {
+  return buildRecord(resolve(session));
+}
+
+// Every session's record, oldest first; an unreadable one goes to onError.
+export function list(onError: (id: number, error: Error) => void = () => {}): SessionRecord[] {
+  return listRecords(onError);
+}
+
+export interface LinesOptions {
+  // Zero-based absolute line numbers, `to` exclusive.
+  from?: number;
+  to?: number;
+  // Only the last N lines (of the range).
+  tail?: number;
+}
+
+export interface LinesResult {
+  start_line: number;
+  end_line: number;
+  line_count: number;
+  dropped_lines: number;
+  lines: string[];
+}
+
+// The transcript as lines: escapes stripped, carriage-return overwrites resolved.
+export function lines(session: SessionRef, options: LinesOptions = {}): LinesResult {
+  const files = resolve(session);
+  if (!files.readMeta()) throw sessionNeverStarted(files.id);
+  const askedFrom = checkInteger(options.from, "from", 0, Number.MAX_SAFE_INTEGER) ?? 0;
+  const askedTo = checkInteger(options.to, "to", 0, Number.MAX_SAFE_INTEGER);
+  if (askedTo !== undefined && askedTo < askedFrom) {
+    throw usageError(`range end ${askedTo} is before its start ${askedFrom}`);
+  }
+  const tail = checkInteger(options.tail, "tail", 0, Number.MAX_SAFE_INTEGER);
+  const found: string[] = [];
+  let from = 0;
+  let to = 0;
+  const extent = scanTranscript(
+    files,
+    ({ firstLine, endLine }) => {
+      to = Math.min(askedTo ?? endLine, endLine);
+      from = Math.max(askedFrom, firstLine, tail === undefined ? 0 : to - tail);
+      to = Math.max(from, to);
+      return { from, to };
+    },
+    (_line, text) => found.push(text),
+  );
+  return {
+    start_line: from,
+    end_line: to,
+    line_count: extent.lineCount,
+    dropped_lines: extent.firstLine,
+    lines: found,
+  };
+}
+
+export interface GrepOptions {
+  pattern: string;
+  // Session ids or names (default: all).
+  sessions?: SessionRef[];
+  // The pattern is a JavaScript regular expression (default: plain text).
+  regex?: boolean;
+  ignore_case?: boolean;
+}
+
+export interface GrepMatch {
+  id: number;
+  name: string | null;
+  line: number;
+  text: string;
+}
+
+// Matching transcript lines across sessions (an empty array when none match).
+export function grep(options: GrepOptions): GrepMatch[] {
+  let regex: RegExp;
+  try {
+    regex = new RegExp(
+      options.regex ? options.pattern : options.pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+      options.ignore_case ? "i" : "",
+    );
+  } catch (error) {
+    throw usageError(`invalid regular expression: ${(error as Error).message}`);
+  }
+  const targets = options.sessions?.length ? options.sessions.map(resolve) : listSessions();
+  const matches: GrepMatch[] = [];
+  for (const files of targets) {
+    const name = currentName(files.stateDir, files.id, files.readMeta()?.name ?? null);
+    scanTranscript(
+      files,
+      ({ firstLine, endLine }) => ({ from: firstLine, to: endLine }),
+      (line, text) => {
+        if (regex.test(text)) matches.push({ id: files.id, name, line, text });
+      },
+    );
+  }
+  return matches;
+}
