@@ -7,11 +7,14 @@
 // passed to `eval` as printf %b octal escapes, so a multi-line command or a
 // heredoc stays one typed line and runs in the shell itself (cd, exports persist).
 import crypto from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import { usageError } from "../errors.ts";
-import { foregroundGroup } from "../shared/procfs.ts";
-import type { SessionMeta } from "../shared/session-files.ts";
+import { foregroundProcess } from "../shared/procfs.ts";
+import type { SessionFiles, SessionMeta } from "../shared/session-files.ts";
+import { type ClientChannel, sendInput, watchLive } from "./requests.ts";
+
+// How long to wait for the shell's prompt to return after an interrupt.
+const INTERRUPT_WAIT_MS = 10_000;
 
 export const SUPPORTED_SHELLS = ["bash", "sh", "dash", "zsh"];
 
@@ -25,13 +28,7 @@ export function checkShell(meta: SessionMeta): string {
       `exec needs a session running a shell (${SUPPORTED_SHELLS.join(", ")}); session ${meta.id} runs ${meta.command.join(" ")}`,
     );
   }
-  const leader = foregroundGroup(meta.pid);
-  let comm = "";
-  try {
-    comm = fs.readFileSync(`/proc/${leader}/comm`, "utf8").trim();
-  } catch {
-    comm = "an unknown program";
-  }
+  const comm = foregroundProcess(meta.pid)?.name ?? "an unknown program";
   const name = comm.replace(/^-/, ""); // login shells show as -bash
   if (!SUPPORTED_SHELLS.includes(name)) {
     throw usageError(
@@ -81,13 +78,9 @@ export function execMarkers(command: string): ExecMarkers {
   };
 }
 
-// The command's output (CRLF turned into LF) between the start marker and
-// the end of `stopAt` (the end marker, or where an interrupt began).
-export function extractOutput(bytes: Buffer, markers: ExecMarkers, stopAt: number): Buffer {
-  const begin = bytes.indexOf(markers.start);
-  if (begin === -1) return Buffer.alloc(0);
-  const body = bytes.subarray(begin + markers.start.length, Math.max(begin + markers.start.length, stopAt));
-  return Buffer.from(body.toString("latin1").replace(/\r\n/g, "\n"), "latin1");
+// What a command printed, as a file would hold it: CRLF turned into LF.
+export function normaliseNewlines(raw: Buffer): Buffer {
+  return Buffer.from(raw.toString("latin1").replace(/\r\n/g, "\n"), "latin1");
 }
 
 // The exit status in a marker match found in bytes, if any.
@@ -97,4 +90,67 @@ export function findStatus(
 ): { status: number; at: number } | undefined {
   const match = new RegExp(pattern.source, pattern.flags).exec(bytes.toString("latin1"));
   return match ? { status: Number(match[1]), at: match.index } : undefined;
+}
+
+// One command line run in a shell, as exec and the MCP server report it.
+export interface ShellRun {
+  // The command's exit status; null when it did not finish.
+  exit_code: number | null;
+  // Its output as the terminal gave it (CRLF kept), and where that starts in the stream.
+  raw: Buffer;
+  raw_offset: number;
+  timed_out: boolean;
+  // Whether the shell still runs, and its exit code if not.
+  running: boolean;
+  shell_exit_code: number | null;
+  duration_ms: number;
+}
+
+// Types the command line (between markers) into the shell on `channel` and
+// waits up to timeoutMs for its end marker; on timeout, with `interrupt`, sends
+// C-c and asks the shell for the status. Output is watched, no cursor moves.
+export async function runInShell(
+  files: SessionFiles,
+  channel: ClientChannel,
+  commandLine: string,
+  timeoutMs: number,
+  interrupt: boolean,
+): Promise<ShellRun> {
+  const markers = execMarkers(commandLine);
+  const started = performance.now();
+  const since = await sendInput(files, channel, Buffer.from(markers.line));
+  const chunks: Buffer[] = [];
+  const collect = { write: (chunk: Uint8Array) => void chunks.push(Buffer.from(chunk)) };
+  const watch = (until: { source: string; flags: string }, yieldMs: number) =>
+    watchLive(files, channel, { since, until, yield_ms: yieldMs, idle_ms: 0 }, collect);
+
+  let result = await watch(markers.endPattern, timeoutMs);
+  let bytes = Buffer.concat(chunks);
+  let status = findStatus(bytes, markers.endPattern);
+  let stopAt = status?.at ?? bytes.length;
+  let timedOut = false;
+  if (!status && result.running) {
+    timedOut = true;
+    if (interrupt) {
+      const interruptAt = (await sendInput(files, channel, Buffer.from("\x03"))) - since;
+      await sendInput(files, channel, Buffer.from(markers.probeLine));
+      // The probe's watch starts at the command line again: it sees everything.
+      chunks.length = 0;
+      result = await watch(markers.probePattern, INTERRUPT_WAIT_MS);
+      bytes = Buffer.concat(chunks);
+      status = findStatus(bytes, markers.probePattern);
+      stopAt = interruptAt;
+    }
+  }
+  const begin = bytes.indexOf(markers.start);
+  const bodyStart = begin === -1 ? bytes.length : begin + markers.start.length;
+  return {
+    exit_code: status?.status ?? null,
+    raw: bytes.subarray(bodyStart, Math.max(bodyStart, Math.min(stopAt, bytes.length))),
+    raw_offset: since + bodyStart,
+    timed_out: timedOut,
+    running: result.running,
+    shell_exit_code: result.exit_code,
+    duration_ms: Math.round(performance.now() - started),
+  };
 }

@@ -1,7 +1,7 @@
 // Talking to a session: through its supervisor's socket while it lives, and
 // straight from its files once it is gone (under the lock the supervisor held,
 // so a client never reads a cursor the supervisor might still move).
-import { BgtermError, EXIT, errnoCode, sessionLost, sessionNeverStarted } from "../errors.ts";
+import { BgtermError, errnoCode, EXIT, sessionLost, sessionNeverStarted, sessionNotRunning } from "../errors.ts";
 import { Channel } from "../shared/channel.ts";
 import { DELIVERY_CHUNK } from "../shared/delivery.ts";
 import { lockExclusive } from "../shared/flock.ts";
@@ -91,6 +91,18 @@ export async function connect(files: SessionFiles): Promise<ClientChannel | unde
     throw new BgtermError(EXIT.internal, `cannot reach session ${files.id}: ${(error as Error).message}`);
   }
   return channel && sayHello(files, channel);
+}
+
+// For input: a connection to a running session, or exit 4 saying why there is none.
+export async function connectRunning(files: SessionFiles): Promise<ClientChannel> {
+  const channel = await connect(files);
+  if (channel) return channel;
+  const state = sessionState(files);
+  throw state === "lost"
+    ? sessionLost(files.id)
+    : state === "starting"
+      ? sessionNeverStarted(files.id)
+      : sessionNotRunning(files.id);
 }
 
 // Runs `live` against the supervisor, or `offline` under the session lock when

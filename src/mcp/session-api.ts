@@ -1,18 +1,18 @@
 // The MCP server's one door to sessions: a thin adapter over src/client (the
-// same requests, launch, readiness, exec markers and close the CLI uses), so
+// same requests, launch, readiness, exec run and close the CLI uses), so
 // that moving to the client API of the architecture work is a change here only.
-import fs from "node:fs";
-import { BgtermError, EXIT, sessionLost, sessionNeverStarted, sessionNotRunning, usageError } from "../errors.ts";
+import { sessionNeverStarted, usageError } from "../errors.ts";
 import { closeSession } from "../client/close.ts";
 import { checkWorkingDir, commandArgv, resolveProgram } from "../client/command-line.ts";
-import { checkShell, execMarkers, findStatus } from "../client/exec.ts";
+import { checkShell, runInShell, type ShellRun } from "../client/exec.ts";
 import { launchSupervisor } from "../client/launch.ts";
 import { type ReadyCheck, waitUntilReady } from "../client/readiness.ts";
-import { readOffline } from "../client/offline.ts";
+import { outputTail, readOffline, screenOffline } from "../client/offline.ts";
 import { buildRecord, listRecords, type SessionRecord } from "../client/record.ts";
 import { allocateSession, resolveSession, sessionState } from "../client/registry.ts";
 import {
   connect,
+  connectRunning,
   type OutputSink,
   type PollOptions,
   peekLive,
@@ -20,17 +20,16 @@ import {
   pollLive,
   type ReadResult,
   requestOk,
-  sendInput,
+  screenLive,
   terminalModes,
   waitForExit,
   watchLive,
   withSession,
 } from "../client/requests.ts";
 import { checkBackendName } from "../pty/backend.ts";
-import { OutputRing } from "../shared/ring.ts";
+import { foregroundProcess } from "../shared/procfs.ts";
 import { checkName } from "../shared/refs.ts";
 import type { ScreenOptions, ScreenSnapshot } from "../shared/screen-model.ts";
-import { ScreenModel } from "../shared/screen-model.ts";
 import type { SessionFiles } from "../shared/session-files.ts";
 
 export type { OutputSink, ReadResult, ReadyCheck, SessionFiles, SessionRecord, ScreenSnapshot };
@@ -157,16 +156,7 @@ export async function pollLeased(
 }
 
 // A connection for input, or exit 4 saying why there is none (the CLI's sentences).
-export async function connectRunning(files: SessionFiles): Promise<Channel> {
-  const channel = await connect(files);
-  if (channel) return channel;
-  const state = sessionState(files);
-  throw state === "lost"
-    ? sessionLost(files.id)
-    : state === "starting"
-      ? sessionNeverStarted(files.id)
-      : sessionNotRunning(files.id);
-}
+export { connectRunning };
 
 export async function modesOf(files: SessionFiles, channel: Channel) {
   return terminalModes(files, channel);
@@ -220,18 +210,10 @@ export async function watchForOutput(
   return result.to > result.from && result.matched !== false;
 }
 
-export interface ExecOutcome {
-  exit_code: number | null;
-  raw: Buffer;
-  raw_offset: number;
-  timed_out: boolean;
-  running: boolean;
-  shell_exit_code: number | null;
-  duration_ms: number;
-}
+export type ExecOutcome = ShellRun;
 
-// Runs a command line in the session's shell (the markers of src/client/exec.ts);
-// on timeout optionally sends C-c and waits for the shell's status.
+// Runs a command line in the session's shell (src/client/exec.ts, as `bgterm
+// exec`); on timeout optionally sends C-c and waits for the shell's status.
 export async function execInShell(
   files: SessionFiles,
   commandLine: string,
@@ -243,40 +225,7 @@ export async function execInShell(
   const channel = await connectRunning(files);
   try {
     checkShell(meta);
-    const markers = execMarkers(commandLine);
-    const started = performance.now();
-    const since = await sendInput(files, channel, Buffer.from(markers.line));
-    let chunks: Buffer[] = [];
-    const collect = { write: (chunk: Uint8Array) => void chunks.push(Buffer.from(chunk)) };
-    const watch = (until: { source: string; flags: string }, yieldMs: number) =>
-      watchLive(files, channel, { since, until, yield_ms: yieldMs, idle_ms: 0 }, collect);
-    let result = await watch(markers.endPattern, timeoutMs);
-    const bytes = Buffer.concat(chunks);
-    let status = findStatus(bytes, markers.endPattern);
-    let stopAt = status?.at ?? bytes.length;
-    let timedOut = false;
-    if (!status && result.running) {
-      timedOut = true;
-      if (interrupt) {
-        stopAt = (await sendInput(files, channel, Buffer.from("\x03"))) - since;
-        await sendInput(files, channel, Buffer.from(markers.probeLine));
-        chunks = [];
-        result = await watch(markers.probePattern, 10_000);
-        status = findStatus(Buffer.concat(chunks), markers.probePattern);
-      }
-    }
-    const begin = bytes.indexOf(markers.start);
-    const bodyStart = begin === -1 ? bytes.length : begin + markers.start.length;
-    const raw = bytes.subarray(bodyStart, Math.max(bodyStart, Math.min(stopAt, bytes.length)));
-    return {
-      exit_code: status?.status ?? null,
-      raw,
-      raw_offset: since + bodyStart,
-      timed_out: timedOut,
-      running: result.running,
-      shell_exit_code: result.exit_code,
-      duration_ms: Math.round(performance.now() - started),
-    };
+    return await runInShell(files, channel, commandLine, timeoutMs, interrupt);
   } finally {
     channel.end();
   }
@@ -287,26 +236,8 @@ export async function execInShell(
 export async function screenOf(files: SessionFiles, options: ScreenOptions): Promise<ScreenSnapshot> {
   return withSession<ScreenSnapshot>(
     files,
-    async (channel) => {
-      await channel.send({ op: "screen", ...options });
-      const frame = await channel.next();
-      if (frame?.header.op === "error") throw new BgtermError(frame.header.code, frame.header.message);
-      if (frame?.header.op !== "screen") throw new BgtermError(EXIT.internal, "no screen from the supervisor");
-      return frame.header.screen;
-    },
-    async () => {
-      const meta = files.readMeta();
-      if (!meta) throw sessionNeverStarted(files.id);
-      const ring = OutputRing.open(files.output, meta.max_buffer, false);
-      try {
-        const model = new ScreenModel(ring, meta.cols, meta.rows);
-        const end = files.readEnd();
-        await model.catchUp(() => end);
-        return model.snapshot(options);
-      } finally {
-        ring.close();
-      }
-    },
+    async (channel) => (await screenLive(files, channel, options)).screen,
+    () => screenOffline(files, options),
   );
 }
 
@@ -331,30 +262,11 @@ export async function signalForeground(files: SessionFiles, signal: NodeJS.Signa
 
 // The last bytes of retained output (for a list's last line), without any cursor.
 export function tailBytes(files: SessionFiles, count: number): Buffer {
-  const meta = files.readMeta();
-  const end = files.readEnd();
-  if (!meta || end === 0) return Buffer.alloc(0);
-  const ring = OutputRing.open(files.output, meta.max_buffer, false);
-  try {
-    return Buffer.from(ring.read(Math.max(ring.retainedStart(end), end - count), end));
-  } finally {
-    ring.close();
-  }
+  return outputTail(files, count);
 }
 
 // The foreground process of the session's terminal: the shell (or program)
 // itself, or a program the shell started.
-export function foregroundOf(files: SessionFiles, pid: number | null): { pid: number; name: string } | null {
-  if (pid === null) return null;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "latin1");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const tpgid = Number(fields[5]);
-    const leader = tpgid > 0 ? tpgid : pid;
-    const name = fs.readFileSync(`/proc/${leader}/comm`, "utf8").trim();
-    return { pid: leader, name };
-  } catch {
-    void files;
-    return null;
-  }
+export function foregroundOf(_files: SessionFiles, pid: number | null): { pid: number; name: string } | null {
+  return pid === null ? null : (foregroundProcess(pid) ?? null);
 }

@@ -39,6 +39,17 @@ export function foregroundGroup(pid: number): number {
   return stat && stat.tpgid > 0 ? stat.tpgid : pid;
 }
 
+// The terminal's foreground process (its foreground group's leader) and its
+// name, or undefined once it is gone.
+export function foregroundProcess(pid: number): { pid: number; name: string } | undefined {
+  const leader = foregroundGroup(pid);
+  try {
+    return { pid: leader, name: fs.readFileSync(`/proc/${leader}/comm`, "utf8").trim() };
+  } catch {
+    return undefined;
+  }
+}
+
 // Live (non-zombie) processes whose session id is `sid`: everything that was
 // started in the session's terminal and did not leave it with setsid.
 export function sessionMembers(sid: number): ProcStat[] {

@@ -1,17 +1,10 @@
 // Plumbing shared by the client API's operations: session references, the
 // deadline every request takes, argument checks, and the error that carries
 // a result.
-import {
-  BgtermError,
-  sessionLost,
-  sessionNeverStarted,
-  sessionNotRunning,
-  timeoutError,
-  usageError,
-} from "../../errors.ts";
+import { BgtermError, timeoutError, usageError } from "../../errors.ts";
 import type { SessionFiles } from "../../shared/session-files.ts";
-import { resolveSession, sessionState } from "../registry.ts";
-import { type ClientChannel, connect } from "../requests.ts";
+import { resolveSession } from "../registry.ts";
+import { type ClientChannel, connect, connectRunning } from "../requests.ts";
 
 // A session id (number or digits) or name.
 export type SessionRef = string | number;
@@ -28,8 +21,6 @@ export const DEFAULT_IDLE_MS = 150;
 export const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
 export const DEFAULT_READY_TIMEOUT_MS = 30_000;
 export const DEFAULT_CLOSE_GRACE_MS = 1000;
-// How long exec waits for the shell's prompt to return after an interrupt.
-export const INTERRUPT_WAIT_MS = 10_000;
 export const FOREVER_MS = 2_147_483_647;
 
 // A failure that still produced a result (printed by the CLI before the error).
@@ -60,14 +51,10 @@ export class Scope {
 
   // For input: a connection to a running session, or exit 4 saying why not.
   async connectRunning(files: SessionFiles): Promise<ClientChannel> {
-    const channel = await this.connect(files);
-    if (channel) return channel;
-    const state = sessionState(files);
-    throw state === "lost"
-      ? sessionLost(files.id)
-      : state === "starting"
-        ? sessionNeverStarted(files.id)
-        : sessionNotRunning(files.id);
+    const channel = await connectRunning(files);
+    if (this.expired) channel.end();
+    else this.channels.add(channel);
+    return channel;
   }
 
   expire(): void {

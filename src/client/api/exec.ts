@@ -1,17 +1,8 @@
 // exec: a command line in the session's shell, its output and exit status.
 import { notRunningError, sessionNeverStarted, timeoutError } from "../../errors.ts";
-import { checkShell, execMarkers, extractOutput, findStatus } from "../exec.ts";
-import { type OutputSink, sendInput, watchLive } from "../requests.ts";
-import {
-  checkInteger,
-  type Deadline,
-  FOREVER_MS,
-  INTERRUPT_WAIT_MS,
-  resolve,
-  ResultError,
-  Scope,
-  type SessionRef,
-} from "./common.ts";
+import { checkShell, normaliseNewlines, runInShell } from "../exec.ts";
+import type { OutputSink } from "../requests.ts";
+import { checkInteger, type Deadline, FOREVER_MS, resolve, ResultError, Scope, type SessionRef } from "./common.ts";
 
 export interface ExecOptions extends Deadline {
   // The command line (may span lines, use heredocs). timeout_ms: give up
@@ -41,44 +32,20 @@ export async function exec(session: SessionRef, options: ExecOptions): Promise<E
   const channel = await scope.connectRunning(files);
   try {
     checkShell(meta);
-    const markers = execMarkers(options.command);
-    const started = performance.now();
-    const since = await sendInput(files, channel, Buffer.from(markers.line));
-    const chunks: Buffer[] = [];
-    const collect = { write: (chunk: Uint8Array) => void chunks.push(Buffer.from(chunk)) };
-    const watch = (until: { source: string; flags: string }, yieldMs: number) =>
-      watchLive(files, channel, { since, until, yield_ms: yieldMs, idle_ms: 0 }, collect);
-
-    let result = await watch(markers.endPattern, timeoutMs ?? FOREVER_MS);
-    let bytes = Buffer.concat(chunks);
-    let status = findStatus(bytes, markers.endPattern);
-    let stopAt = status?.at ?? bytes.length;
-    let timedOut = false;
-    if (!status && result.running) {
-      timedOut = true;
-      if (options.interrupt) {
-        const interruptAt = (await sendInput(files, channel, Buffer.from("\x03"))) - since;
-        await sendInput(files, channel, Buffer.from(markers.probeLine));
-        chunks.length = 0;
-        result = await watch(markers.probePattern, INTERRUPT_WAIT_MS);
-        bytes = Buffer.concat(chunks);
-        status = findStatus(bytes, markers.probePattern);
-        stopAt = interruptAt;
-      }
-    }
-    const output = extractOutput(bytes, markers, stopAt);
+    const run = await runInShell(files, channel, options.command, timeoutMs ?? FOREVER_MS, options.interrupt === true);
+    const output = normaliseNewlines(run.raw);
     if (options.sink) await options.sink.write(output, 0);
     const execResult: ExecResult = {
-      exit_code: status?.status ?? null,
+      exit_code: run.exit_code,
       output: options.sink ? "" : output.toString("utf8"),
-      timed_out: timedOut,
-      duration_ms: Math.round(performance.now() - started),
+      timed_out: run.timed_out,
+      duration_ms: run.duration_ms,
     };
     if (execResult.exit_code !== null) return execResult;
-    if (!result.running) {
+    if (!run.running) {
       throw new ResultError(
         notRunningError(
-          `session ${files.id}'s shell exited (code ${result.exit_code ?? "unknown"}) before the command finished`,
+          `session ${files.id}'s shell exited (code ${run.shell_exit_code ?? "unknown"}) before the command finished`,
         ),
         execResult,
       );
