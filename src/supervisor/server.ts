@@ -8,6 +8,7 @@ import { BgtermError, EXIT } from "../errors.ts";
 import { Channel } from "../shared/channel.ts";
 import { PROTOCOL_VERSION, type Reply, type Request, unknownRequestMessage } from "../shared/protocol.ts";
 import { Connection } from "./connection.ts";
+import { checkRequest } from "./request-check.ts";
 
 // What the server dispatches to: one handler per request op (the supervisor
 // wires them to its parts). A handler replies through the connection, or throws.
@@ -68,12 +69,15 @@ export class SupervisorServer {
 
   private dispatch(conn: Connection, request: Request, payload: Buffer): void {
     const op = (request as { op?: unknown } | null)?.op;
+    const known = typeof op === "string" && (op === "hello" || Object.hasOwn(this.handlers, op));
+    if (!known) return conn.fail(new Error(unknownRequestMessage(op)), EXIT.internal);
+    try {
+      checkRequest(request as Request & Record<string, unknown>);
+    } catch (error) {
+      return conn.fail(error, exitCodeOf(error));
+    }
     if (op === "hello") return this.hello(conn, request as Extract<Request, { op: "hello" }>);
-    const handler =
-      typeof op === "string" && Object.hasOwn(this.handlers, op)
-        ? this.handlers[op as keyof RequestHandlers]
-        : undefined;
-    if (!handler) return conn.fail(new Error(unknownRequestMessage(op)), EXIT.internal);
+    const handler = this.handlers[op as keyof RequestHandlers];
     try {
       const result = (handler as (c: Connection, r: Request, p: Buffer) => void | Promise<void>)(
         conn,

@@ -62,6 +62,26 @@ test("an unknown request gets an immediate error reply naming it and the protoco
   expect(await bg.ok(["send", id, "still here", "--until", "still here"])).toContain("still here");
 });
 
+test("a known request with a bad field gets an error reply naming the field; nothing is touched", async () => {
+  const cases: [object, string][] = [
+    [{ op: "resize", cols: 0, rows: 10 }, "bad request 'resize': cols must be 1 to 1000"],
+    [{ op: "resize", cols: "80", rows: 10 }, "bad request 'resize': cols must be 1 to 1000"],
+    [{ op: "ack" }, "bad request 'ack': to is missing"],
+    [{ op: "poll", reader: "default", yield_ms: -1, idle_ms: 0 }, "bad request 'poll': yield_ms must be milliseconds"],
+    [{ op: "subscribe", from: 1.5 }, "bad request 'subscribe': from must be an offset"],
+  ];
+  for (const [request, message] of cases) {
+    expect(await exchange(socketOf(id), [frame(request)])).toEqual({ op: "error", code: 2, message });
+  }
+  // A reader name is checked before any path is built from it.
+  const traversal = await exchange(socketOf(id), [
+    frame({ op: "poll", reader: "../../escape", yield_ms: 0, idle_ms: 0 }),
+  ]);
+  expect(traversal.message).toStartWith("invalid reader name");
+  expect(fs.existsSync(path.join(bg.stateDir, "sessions", "escape"))).toBe(false);
+  expect((await bg.json(["info", id])).cols).toBe(80);
+});
+
 test("hello is answered with the supervisor's protocol version, whatever the client's", async () => {
   expect(await exchange(socketOf(id), [frame({ op: "hello", protocol: 1 })])).toEqual({ op: "hello", protocol: 1 });
   expect(await exchange(socketOf(id), [frame({ op: "hello", protocol: 99 })])).toEqual({ op: "hello", protocol: 1 });
