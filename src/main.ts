@@ -1,75 +1,10 @@
-// Entry point: global flags, the subcommand, and the only try/catch that turns
-// errors into `bgterm: <message>` on stderr and an exit status.
+// Entry point. Every call pays for what this module imports before it runs,
+// so it imports nothing: `--version` answers here, the rest loads cli/main.ts.
 import pkg from "../package.json" with { type: "json" };
-import { parseArgs } from "./cli/args.ts";
-import { globalOptions } from "./cli/command.ts";
-import { outputMode, printLine } from "./cli/output.ts";
-import { findCommand } from "./commands/index.ts";
-import { BgtermError, EXIT, unknownCommand, unknownOption } from "./errors.ts";
 
-// Accepted before the command too (bgterm --json ls); --version only there.
-const GLOBAL_FLAGS = new Set([
-  ...Object.entries(globalOptions).flatMap(([key, option]) => [
-    `--${key}`,
-    ...(option.short ? [`-${option.short}`] : []),
-  ]),
-  "--version",
-  "-V",
-]);
-
-async function run(argv: string[]): Promise<number> {
-  let at = 0;
-  const globals: string[] = [];
-  while (at < argv.length && argv[at]!.startsWith("-")) {
-    if (!GLOBAL_FLAGS.has(argv[at]!)) throw unknownOption(argv[at]!);
-    globals.push(argv[at++]!);
-  }
-  if (globals.includes("--version") || globals.includes("-V")) {
-    await printLine(pkg.version);
-    return EXIT.ok;
-  }
-  const name = argv[at];
-  if (name === undefined && globals.length === 0) {
-    await (await import("./cli/overview.ts")).printOverview(pkg.version);
-    return EXIT.ok;
-  }
-  // bgterm --help, or flags alone: the root help (the help command).
-  const command = await findCommand(name ?? "help");
-  if (!command) throw unknownCommand(name!);
-  const asked = name === undefined ? globals.filter((flag) => flag !== "--help" && flag !== "-h") : globals;
-  const rest = [...asked, ...argv.slice(at + 1)];
-  const args = parseArgs(rest, command);
-  outputMode.json = args.json === true;
-  outputMode.plain = args.plain === true;
-  if (args.help) {
-    const { commandHelp } = await import("./cli/help.ts");
-    await printLine(await commandHelp(command));
-    return EXIT.ok;
-  }
-  return (await command.run(args)) ?? EXIT.ok;
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+  await Bun.write(Bun.stdout, `${pkg.version}\n`);
+  process.exit(0);
 }
-
-// Was --json given (before any `--`)? Decides the error format even when parsing fails.
-function wantsJson(argv: string[]): boolean {
-  const end = argv.indexOf("--");
-  return (end === -1 ? argv : argv.slice(0, end)).includes("--json");
-}
-
-async function main(): Promise<never> {
-  const argv = process.argv.slice(2);
-  let code: number;
-  try {
-    code = await run(argv);
-  } catch (error) {
-    const known = error instanceof BgtermError;
-    code = known ? error.exitCode : EXIT.internal;
-    const message = error instanceof Error ? error.message : String(error);
-    const { reportError, writeStderr } = await import("./cli/messages.ts");
-    const json = wantsJson(argv) && argv[0] !== "_supervise";
-    reportError(code, message, { json, detail: known ? error.detail : undefined });
-    if (!known && process.env.DEBUG) writeStderr(`${(error as Error).stack}`);
-  }
-  process.exit(code);
-}
-
-void main();
+await (await import("./cli/main.ts")).main(argv);

@@ -3,7 +3,6 @@
 // whole life, which tells clients it is alive (the kernel drops it on any death,
 // so a reused pid can never look like a live supervisor).
 import fs from "node:fs";
-import { dlopen, FFIType, read } from "bun:ffi";
 import { BgtermError, EXIT } from "../errors.ts";
 import { openPrivate } from "./private-fs.ts";
 
@@ -12,8 +11,15 @@ const LOCK_NB = 4;
 const LOCK_UN = 8;
 const EWOULDBLOCK = 11;
 
+// bun:ffi costs ~1 ms to load, and most client calls never take a lock: it
+// loads on the first lock taken.
+type Ffi = typeof import("bun:ffi");
+let ffi: Ffi | undefined;
+const loadFfi = (): Ffi => (ffi ??= import.meta.require("bun:ffi") as Ffi);
+
 let libc: ReturnType<typeof openLibc> | undefined;
 function openLibc() {
+  const { dlopen, FFIType } = loadFfi();
   return dlopen("libc.so.6", {
     flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
     __errno_location: { args: [], returns: FFIType.ptr },
@@ -28,7 +34,7 @@ function flock(fd: number, operation: number): number {
 function lastErrno(): number {
   libc ??= openLibc();
   const pointer = libc.symbols.__errno_location();
-  return pointer ? read.i32(pointer, 0) : 0;
+  return pointer ? loadFfi().read.i32(pointer, 0) : 0;
 }
 
 // An open lock file; release() closes it, which also drops the lock.

@@ -1,6 +1,5 @@
 // Where bgterm keeps its state, and the refusal of a state dir others could tamper with.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { BgtermError, EXIT } from "../errors.ts";
 import { makePrivateDir } from "./private-fs.ts";
@@ -9,7 +8,8 @@ import { makePrivateDir } from "./private-fs.ts";
 export function resolveStateDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.BGTERM_DIR) return path.resolve(env.BGTERM_DIR);
   if (env.XDG_RUNTIME_DIR) return path.join(path.resolve(env.XDG_RUNTIME_DIR), "bgterm");
-  const tmp = env.TMPDIR || os.tmpdir() || "/tmp";
+  // os.tmpdir()'s order, without loading node:os (~1 ms) on every call.
+  const tmp = env.TMPDIR || env.TMP || env.TEMP || "/tmp";
   return path.join(path.resolve(tmp), `bgterm-${process.getuid!()}`);
 }
 
