@@ -53,10 +53,57 @@ export const sessionRecord = s.object({
   cursor: s.integer({ minimum: 0, description: "the default reader's cursor" }),
   dropped_bytes: offset,
   storage_error: s.nullable(s.string({ description: "why output could not be stored (e.g. a full disk)" })),
+  ended_at: s.nullable(s.string({ description: "ISO 8601; when the program ended for good" })),
+  labels: s.map(s.string(), { description: "start -l KEY=VALUE" }),
+  ended_by: s.nullable(
+    s.literal(["max-runtime", "ttl", "health", "close"], { description: "why bgterm ended the program, if it did" }),
+  ),
+  runs: s.array(
+    s.object({
+      pid: s.integer(),
+      started_at: s.string({ description: "ISO 8601" }),
+      start_offset: s.integer({ minimum: 0, description: "where this run's output starts in the stream" }),
+      ended_at: s.nullable(s.string({ description: "ISO 8601" })),
+      exit_code: exitCode,
+      signal: s.nullable(s.string()),
+    }),
+    { description: "every run of the program (several with --restart)" },
+  ),
+  restart_count: s.integer({ minimum: 0 }),
+  health: s.nullable(s.literal(["starting", "healthy", "unhealthy"], { description: "with a health check" })),
+  cpu_percent: s.nullable(
+    s.number({ minimum: 0, description: "% of one core: each live process's CPU time over its lifetime, summed" }),
+  ),
+  cpu_seconds: s.nullable(s.number({ minimum: 0, description: "CPU time of the session's live processes" })),
+  rss_bytes: s.nullable(s.integer({ minimum: 0, description: "resident memory of the session's live processes" })),
 });
 export const sessionList = s.array(sessionRecord);
 
 export const waitOutput = s.object({ id, exit_code: s.integer() });
+// wait --ready (the wait command's outputNote says so).
+export const waitReadyOutput = s.object({ id, ready: s.boolean() });
+// follow --json: one object per line, output pieces then the final exit code.
+export const followOutput = s.object(
+  { id, name, text: s.string(), exit_code: s.integer() },
+  { optional: ["name", "text", "exit_code"] },
+);
+export const pruneOutput = s.object({
+  removed: s.array(s.object({ id, name, state: s.literal(["exited", "lost"]), exit_code: exitCode })),
+});
+export const upOutput = s.object({
+  file: s.string({ description: "the bgterm.toml used" }),
+  sessions: s.array(
+    s.object({
+      name: s.string(),
+      id,
+      state: s.literal(["starting", "running", "exited", "lost"]),
+      action: s.literal(["started", "reused"]),
+      ready_by: s.nullable(s.string({ description: "the readiness check, e.g. 'port 8000'" })),
+      ready_ms: s.nullable(s.integer({ minimum: 0, description: "time from start (or reuse) to ready" })),
+    }),
+  ),
+});
+export const downOutput = s.object({ closed: s.array(id), sessions: s.array(s.object({ id, name })) });
 export const closeOutput = s.object({ closed: s.array(id) });
 export const killOutput = s.object({ id, signal: s.string({ description: "the signal delivered, e.g. SIGINT" }) });
 export const resizeOutput = s.object({ id, cols: s.integer({ minimum: 1 }), rows: s.integer({ minimum: 1 }) });
@@ -111,6 +158,7 @@ export type ReadMatchesSchema = Assert<Same<Infer<typeof readOutput>, Omit<api.R
 export type ExecMatchesSchema = Assert<Same<Infer<typeof execOutput>, api.ExecResult>>;
 export type LinesMatchesSchema = Assert<Same<Infer<typeof linesOutput>, api.LinesResult>>;
 export type GrepMatchesSchema = Assert<Same<Infer<typeof grepOutput>, api.GrepMatch[]>>;
+export type WaitReadyMatchesSchema = Assert<Same<Infer<typeof waitReadyOutput>, { id: number; ready: boolean }>>;
 export type WaitMatchesSchema = Assert<Same<Infer<typeof waitOutput>, Awaited<ReturnType<typeof api.wait>>>>;
 export type CloseMatchesSchema = Assert<Same<Infer<typeof closeOutput>, Awaited<ReturnType<typeof api.close>>>>;
 export type KillMatchesSchema = Assert<Same<Infer<typeof killOutput>, Awaited<ReturnType<typeof api.kill>>>>;

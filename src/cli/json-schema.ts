@@ -32,9 +32,22 @@ export const s = {
     ...(options?.maximum === undefined ? {} : { maximum: options.maximum }),
     ...describe(options),
   }),
+  number: (options?: Described & { minimum?: number }): JsonSchema<number> => ({
+    type: "number",
+    ...(options?.minimum === undefined ? {} : { minimum: options.minimum }),
+    ...describe(options),
+  }),
   boolean: (options?: Described): JsonSchema<boolean> => ({ type: "boolean", ...describe(options) }),
+  // An object with any keys, every value of one schema (labels).
+  map: <T>(values: JsonSchema<T>, options?: Described): JsonSchema<Record<string, T>> => ({
+    type: "object",
+    additionalProperties: values,
+    ...describe(options),
+  }),
   nullable: <T>(schema: JsonSchema<T>): JsonSchema<T | null> => {
-    const { type, description, ...rest } = schema as { type: string; description?: string };
+    const { type, description, ...rest } = schema as { type: string; description?: string; enum?: unknown[] };
+    // An enum lists every allowed value, so null joins it.
+    if (rest.enum) rest.enum = [...rest.enum, null];
     return { type: [type, "null"], ...rest, ...(description === undefined ? {} : { description }) };
   },
   array: <T>(items: JsonSchema<T>, options?: Described): JsonSchema<T[]> => ({

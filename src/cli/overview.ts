@@ -5,7 +5,7 @@ import { listRecords } from "../client/record.ts";
 
 export async function printOverview(version: string): Promise<void> {
   // ls reports broken sessions; the overview just leaves them out.
-  const records = listRecords(() => {});
+  const records = listRecords(() => {}, false);
   await printLine(`bgterm ${version}: ${records.length === 0 ? "no sessions" : `${records.length} session(s)`}`);
   if (records.length > 0) {
     await printTable(

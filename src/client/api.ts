@@ -39,9 +39,23 @@ export {
   info,
   type LinesOptions,
   type LinesResult,
+  type ListOptions,
   lines,
   list,
 } from "./api/records.ts";
+export {
+  closeAfterWait,
+  down,
+  type FollowOptions,
+  follow,
+  type ProjectOptions,
+  type PruneOptions,
+  prune,
+  type UpRow,
+  up,
+  waitReady,
+} from "./api/supervision.ts";
+export type { LifecycleOptions } from "./lifecycle-options.ts";
 export { type Attachment, kill, resize, type ScreenOptions, screen, subscribe } from "./api/terminal.ts";
 export type { ScreenSnapshot } from "../shared/screen-model.ts";
 export type { SessionRecord } from "./record.ts";

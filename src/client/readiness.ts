@@ -1,23 +1,25 @@
-// start --ready*: return only once the session is ready. Readiness is watched
-// without moving any cursor. The output pattern and the child's exit are
-// events from the supervisor; a file is watched with inotify (fs.watch); only
-// the TCP port has no event to wait on, so it is probed with a backoff.
+// start --ready*, wait --ready: return only once the session is ready.
+// Readiness is watched without moving any cursor. The output pattern and the
+// child's exit are events from the supervisor; a file is watched with inotify
+// (fs.watch); a TCP port (a listener owned by a process of this session, read
+// from /proc) and a URL (GET answering 2xx) have no event to wait on, so they
+// are probed with a backoff.
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { BgtermError, EXIT } from "../errors.ts";
 import type { SessionFiles } from "../shared/session-files.ts";
 import { PlainFilter } from "../text/plain.ts";
 import { outputTail } from "./offline.ts";
 import { connect, waitExitLive, waitForSupervisorExit, watchLive } from "./requests.ts";
+import type { ReadyCheck } from "../shared/lifecycle.ts";
+import { httpOk, portOwnedBySession } from "../shared/probes.ts";
 
-export type ReadyCheck =
-  | { kind: "regex"; pattern: { source: string; flags: string } }
-  | { kind: "port"; port: number }
-  | { kind: "file"; file: string };
+export type { ReadyCheck };
 
 const TAIL_BYTES = 2048;
-const PROBE_BACKOFF_MS = [5, 10, 20, 40, 80, 100];
+const PROBE_BACKOFF_MS = [5, 10, 20, 40, 80, 100, 200];
+// One --ready-url attempt's time limit.
+const URL_ATTEMPT_MS = 2000;
 
 // The session was not ready: the error carries the program's last output as
 // plain text, since it usually says why (main prints it above the message).
@@ -30,23 +32,25 @@ function notReady(files: SessionFiles, code: number, message: string): BgtermErr
   return new BgtermError(code, message, detail ? { detail } : undefined);
 }
 
-function tcpOpen(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
-async function portReady(port: number, stop: { done: boolean }): Promise<void> {
+// Probes until `probe` answers true (or the wait is stopped), backing off to 200 ms.
+async function probeUntil(probe: () => boolean | Promise<boolean>, stop: { done: boolean }): Promise<void> {
   for (let round = 0; !stop.done; round++) {
-    const [v4, v6] = await Promise.all([tcpOpen("127.0.0.1", port), tcpOpen("::1", port)]);
-    if (v4 || v6) return;
+    if (await probe()) return;
     await Bun.sleep(PROBE_BACKOFF_MS[Math.min(round, PROBE_BACKOFF_MS.length - 1)]!);
   }
+}
+
+// A listener on the port counts only if a process of this session holds it
+// (the session's child leads the terminal session; restarts change its pid).
+function portReady(files: SessionFiles, port: number, stop: { done: boolean }): Promise<void> {
+  return probeUntil(() => {
+    const meta = files.readMeta();
+    return meta !== undefined && portOwnedBySession(port, meta.pid);
+  }, stop);
+}
+
+function urlReady(url: string, stop: { done: boolean }): Promise<void> {
+  return probeUntil(() => httpOk(url, URL_ATTEMPT_MS), stop);
 }
 
 function fileReady(file: string, stop: { done: boolean }): Promise<void> {
@@ -91,7 +95,12 @@ export async function waitUntilReady(files: SessionFiles, check: ReadyCheck, tim
         ? watchLive(files, channel, { since: 0, until: check.pattern, yield_ms: timeoutMs, idle_ms: 0 }, discard).then(
             (result) => result.matched === true,
           )
-        : (check.kind === "port" ? portReady(check.port, stop) : fileReady(check.file, stop)).then(() => true);
+        : (check.kind === "port"
+            ? portReady(files, check.port, stop)
+            : check.kind === "url"
+              ? urlReady(check.url, stop)
+              : fileReady(check.file, stop)
+          ).then(() => true);
     const timeout = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
     });

@@ -8,6 +8,7 @@ import { isLocked, withLock } from "../shared/flock.ts";
 import { ensureStateDir } from "../shared/state-dir.ts";
 import { parseSessionRef } from "../shared/refs.ts";
 import { SessionFiles, type SessionSpec } from "../shared/session-files.ts";
+import { type Labels, matchLabels, sanitizeLabels } from "../shared/labels.ts";
 
 export type SessionState = "starting" | "running" | "exited" | "lost";
 
@@ -124,4 +125,19 @@ export function listSessions(): SessionFiles[] {
     .map(Number)
     .sort((a, b) => a - b)
     .map((id) => new SessionFiles(stateDir, id));
+}
+
+// The labels a session was started with (spec.json is written before anything
+// runs, so even a starting or lost session has them); unreadable: none.
+export function sessionLabels(files: SessionFiles): Labels {
+  try {
+    return sanitizeLabels(files.readSpec().labels);
+  } catch {
+    return {};
+  }
+}
+
+// Every session carrying all of the labels (AND).
+export function sessionsWithLabels(labels: Labels): SessionFiles[] {
+  return listSessions().filter((files) => matchLabels(sessionLabels(files), labels));
 }

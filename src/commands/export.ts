@@ -49,7 +49,7 @@ export default command({
       const decoder = new TextDecoder("utf-8");
       let at = start;
       let lastTime = 0;
-      const emit = async (time: number, kind: "o" | "i", text: string) => {
+      const emit = async (time: number, kind: "o" | "i" | "m", text: string) => {
         lastTime = Math.max(lastTime, time);
         if (text) await printLine(JSON.stringify([Number((lastTime / 1000).toFixed(6)), kind, text]));
       };
@@ -58,6 +58,11 @@ export default command({
           await emit(event.t, "i", Buffer.from(event.i, "latin1").toString("utf8"));
           continue;
         }
+        if ("m" in event) {
+          if (typeof event.m === "string") await emit(event.t, "m", event.m);
+          continue;
+        }
+        if (typeof event.o !== "number") continue;
         const to = Math.min(event.o, end);
         if (to <= at) continue;
         await emit(event.t, "o", decoder.decode(ring.read(at, to), { stream: true }));

@@ -13,8 +13,27 @@ export default command({
     const record = api.info(args.session as string);
     if (outputMode.json) return printJson(record);
     for (const [key, value] of Object.entries(record)) {
-      const text = Array.isArray(value) ? value.join(" ") : value === null ? "-" : String(value);
-      await printLine(`${key.padEnd(15)}${text}`);
+      if (key === "runs") continue;
+      await printLine(`${key.padEnd(15)}${describe(value)}`);
+    }
+    // One line per run when the program was restarted.
+    if (record.runs.length > 1) {
+      for (const [i, run] of record.runs.entries()) {
+        const end = run.ended_at === null ? "running" : `exit ${run.exit_code} at ${run.ended_at}`;
+        await printLine(
+          `${`run ${i + 1}`.padEnd(15)}pid ${run.pid} from offset ${run.start_offset}, ${run.started_at}, ${end}`,
+        );
+      }
     }
   },
 });
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return "-";
+  if (Array.isArray(value)) return value.join(" ");
+  if (typeof value === "object") {
+    const pairs = Object.entries(value).map(([k, v]) => `${k}=${v}`);
+    return pairs.length > 0 ? pairs.join(" ") : "-";
+  }
+  return String(value);
+}

@@ -4,6 +4,27 @@ import { sessionList } from "../cli/json-output.ts";
 import { type CellStyle, outputMode, printJson, printTable } from "../cli/output.ts";
 import { warn } from "../cli/messages.ts";
 import * as api from "../client/api.ts";
+import { parseLabels } from "../shared/labels.ts";
+
+// "12.5M": memory for a table column (powers of 1024).
+function formatBytes(bytes: number | null): string {
+  if (bytes === null) return "-";
+  const units = ["B", "K", "M", "G"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 || value >= 10 ? 0 : 1)}${units[unit]}`;
+}
+
+// What the STATE column says: restarts and health are part of the state.
+function stateText(record: api.SessionRecord): string {
+  let text = record.state === "running" && record.health === "unhealthy" ? "unhealthy" : record.state;
+  if (record.restart_count > 0) text += ` (${record.restart_count} restarts)`;
+  return text;
+}
 
 // "3.2s", "5m", "2h": short enough for a table column.
 export function formatAge(ms: number | null): string {
@@ -24,25 +45,39 @@ const stateStyle: Record<api.SessionRecord["state"], CellStyle> = {
 export default command({
   name: "ls",
   summary: "List sessions",
+  options: {
+    label: {
+      kind: "pair",
+      short: "l",
+      repeat: true,
+      help: "Only sessions with this label KEY=VALUE (repeatable; all must match)",
+    },
+    stats: { kind: "boolean", help: "Add CPU % and memory (RSS) of each session's processes" },
+  },
   output: sessionList,
-  async run() {
+  async run(args) {
     const skipped: string[] = [];
-    const records = api.list((id, error) => skipped.push(`skipping session ${id}: ${error.message}`));
+    const stats = args.stats === true;
+    const records = api.list((id, error) => skipped.push(`skipping session ${id}: ${error.message}`), {
+      labels: parseLabels(args.label as string[], "--label"),
+      stats: stats || outputMode.json,
+    });
     for (const message of skipped) await warn(message);
     if (outputMode.json) return printJson(records);
     await printTable(
-      ["ID", "NAME", "STATE", "PID", "EXIT", "UNREAD", "AGE", "COMMAND"],
+      ["ID", "NAME", "STATE", "PID", "EXIT", "UNREAD", "AGE", ...(stats ? ["CPU%", "RSS"] : []), "COMMAND"],
       records.map((r) => [
         String(r.id),
         r.name ?? "-",
-        r.state,
+        stateText(r),
         r.pid === null ? "-" : String(r.pid),
         r.exit_code === null ? "-" : String(r.exit_code),
         String(r.unread_bytes),
         formatAge(r.age_ms),
+        ...(stats ? [r.cpu_percent === null ? "-" : r.cpu_percent.toFixed(1), formatBytes(r.rss_bytes)] : []),
         r.command.join(" "),
       ]),
-      records.map((r) => [undefined, undefined, stateStyle[r.state]]),
+      records.map((r) => [undefined, undefined, r.health === "unhealthy" ? "red" : stateStyle[r.state]]),
     );
   },
 });

@@ -1,6 +1,9 @@
 // bgterm start: run a program in a new background session and print its id.
 import { usageError } from "../errors.ts";
-import { parseInteger, parseMs, parseRegex, parseSize } from "../cli/args.ts";
+import path from "node:path";
+import { parseInteger, parseMs, parseSize } from "../cli/args.ts";
+import { LIFECYCLE_OPTIONS, lifecycleInput, READY_OPTIONS } from "../cli/lifecycle-args.ts";
+import { buildLifecycle } from "../client/lifecycle-options.ts";
 import { command } from "../cli/command.ts";
 import { sessionRecord } from "../cli/json-output.ts";
 import { notice } from "../cli/messages.ts";
@@ -21,14 +24,7 @@ export default command({
     rows: { kind: "integer", min: 1, max: 1000, default: 24, help: "Terminal height" },
     "max-buffer": { kind: "size", default: "16M", help: "Output retained, e.g. 512K, 16M, 1G" },
     backend: { kind: "enum", values: ["bun", "bun-pty"], help: "PTY backend (default: $BGTERM_BACKEND, else bun)" },
-    ready: { kind: "regex", help: "Return once the output matches this regex" },
-    "ready-port": {
-      kind: "integer",
-      min: 1,
-      max: 65535,
-      help: "Return once 127.0.0.1 or ::1 accepts connections on this TCP port",
-    },
-    "ready-file": { kind: "file", help: "Return once this file exists (relative to the session's directory)" },
+    ...READY_OPTIONS,
     "ready-timeout": {
       kind: "duration",
       default: api.DEFAULT_READY_TIMEOUT_MS,
@@ -36,6 +32,12 @@ export default command({
     },
     reuse: { kind: "boolean", help: "With --name: if a live session has the name, return it instead" },
     replace: { kind: "boolean", help: "With --name: close a live session of that name first" },
+    wait: {
+      kind: "boolean",
+      default: true,
+      help: "With --ready*: wait for readiness (default); --no-wait returns at once (see wait --ready)",
+    },
+    ...LIFECYCLE_OPTIONS,
   },
   output: sessionRecord,
   async run(args) {
@@ -46,8 +48,8 @@ export default command({
       env[pair.slice(0, eq)] = pair.slice(eq + 1);
     }
     // Options are checked here for messages that name the flags; the API checks again.
-    const given = ["ready", "ready-port", "ready-file"].filter((key) => args[key] !== undefined);
-    if (given.length > 1) throw usageError(`give only one of --${given.join(", --")}`);
+    const lifecycle = lifecycleInput(args);
+    buildLifecycle(lifecycle, path.resolve((args.cwd as string | undefined) ?? "."));
     if (args.reuse && args.replace) throw usageError("give --reuse or --replace, not both");
     if ((args.reuse || args.replace) && args.name === undefined) throw usageError("--reuse and --replace need --name");
     const name = args.name === undefined ? null : checkName(args.name as string);
@@ -61,10 +63,27 @@ export default command({
       max_buffer:
         args["max-buffer"] === undefined ? undefined : parseSize(args["max-buffer"] as string, "--max-buffer"),
       backend: args.backend === undefined ? undefined : checkBackendName(args.backend as string),
-      ready: args.ready === undefined ? undefined : parseRegex(args.ready as string, "--ready").source,
-      ready_port: parseInteger(args["ready-port"] as string | undefined, "--ready-port", 1, 65535),
-      ready_file: args["ready-file"] as string | undefined,
+      ready: lifecycle.ready,
+      ready_port: parseInteger(lifecycle.ready_port, "--ready-port", 1, 65535),
+      ready_file: lifecycle.ready_file,
+      ready_url: lifecycle.ready_url,
       ready_timeout_ms: parseMs(args["ready-timeout"] as string | undefined, "--ready-timeout"),
+      wait_ready: args.wait !== false,
+      labels: Object.fromEntries(
+        lifecycle.labels!.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+      ),
+      max_runtime_ms: args["max-runtime"] as number | undefined,
+      ttl_ms: args.ttl as number | undefined,
+      rm: args.rm === true,
+      restart: lifecycle.restart,
+      backoff: lifecycle.backoff,
+      max_restarts: args["max-restarts"] as number | undefined,
+      health_url: lifecycle.health_url,
+      health_port: args["health-port"] as number | undefined,
+      health_cmd: lifecycle.health_cmd,
+      health_interval_ms: args["health-interval"] as number | undefined,
+      health_threshold: args["health-threshold"] as number | undefined,
+      health_timeout_ms: args["health-timeout"] as number | undefined,
       reuse: args.reuse === true,
       replace: args.replace === true,
     });

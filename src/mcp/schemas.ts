@@ -75,6 +75,27 @@ export const startInput = z.strictObject({
     .optional()
     .describe("Longest wait for readiness (default 30000; capped like yield_ms)"),
   ttl_ms: z.number().int().min(1).optional().describe("Close the session after this many ms"),
+  // Lifecycle, as start's options (README "Lifecycle").
+  labels: z.record(z.string(), z.string()).optional().describe("Labels KEY=VALUE to find the session by later"),
+  max_runtime_ms: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("End the program (SIGTERM, SIGKILL 2 s later) once it has run this long; the session stays readable"),
+  restart: z.enum(["no", "on-failure", "always"]).optional().describe("Restart the program when it exits"),
+  backoff: z.boolean().optional().describe("With restart: wait 1 s, 2 s, 4 s ... (at most 5 min) between runs"),
+  max_restarts: z.number().int().min(0).optional().describe("With restart: at most this many restarts"),
+  health_url: z.string().optional().describe("Health check: GET on this http(s) URL must answer 2xx"),
+  health_port: z.number().int().min(1).max(65535).optional().describe("Health check: the session listens here"),
+  health_cmd: z.string().optional().describe("Health check: this shell command must exit 0"),
+  health_interval_ms: z.number().int().min(100).optional().describe("Time between health checks (default 10000)"),
+  health_threshold: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("Failed checks in a row that mean unhealthy (default 3)"),
   yield_ms: yieldMs.optional().describe("Wait this long for the first output and return it (default 500; 0 = none)"),
   max_output_tokens: maxTokens.optional(),
 });
@@ -219,6 +240,10 @@ const record = {
   end_offset: z.number(),
   dropped_bytes: z.number(),
   owner: z.string().nullable(),
+  labels: z.record(z.string(), z.string()),
+  restart_count: z.number(),
+  health: z.string().nullable(),
+  ended_by: z.string().nullable(),
 };
 
 export const startOutput = z.object({

@@ -1,6 +1,7 @@
 // The MCP server's one door to sessions: a thin adapter over src/client (the
 // same requests, launch, readiness, exec run and close the CLI uses), so
 // that moving to the client API of the architecture work is a change here only.
+import type { LifecycleSpec } from "../shared/lifecycle.ts";
 import { sessionNeverStarted, usageError } from "../errors.ts";
 import { closeSession } from "../client/close.ts";
 import { checkWorkingDir, commandArgv, resolveProgram } from "../client/command-line.ts";
@@ -34,6 +35,7 @@ import type { SessionFiles } from "../shared/session-files.ts";
 
 export type { OutputSink, ReadResult, ReadyCheck, SessionFiles, SessionRecord, ScreenSnapshot };
 export { buildRecord, listRecords, resolveSession, sessionState };
+export { buildLifecycle } from "../client/lifecycle-options.ts";
 
 const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
 type Channel = NonNullable<Awaited<ReturnType<typeof connect>>>;
@@ -47,6 +49,8 @@ export interface StartRequest {
   rows: number;
   ifExists: "error" | "reuse" | "replace";
   labels: Record<string, string>;
+  // Time limits, restart policy, health checks (client/lifecycle-options.ts).
+  lifecycle?: LifecycleSpec;
 }
 
 // Starts a session as `bgterm start` does; `reused` when if_exists returned a live one.
@@ -57,6 +61,7 @@ export async function startSession(request: StartRequest): Promise<{ files: Sess
   const name = request.name === null ? null : checkName(request.name);
   if (request.ifExists !== "error" && name === null) throw usageError("if_exists reuse or replace needs a name");
   const spec = {
+    ...request.lifecycle,
     name,
     command: argv,
     cwd,

@@ -21,6 +21,7 @@ import {
 } from "./reads.ts";
 import type * as S from "./schemas.ts";
 import {
+  buildLifecycle,
   buildRecord,
   closeOne,
   execInShell,
@@ -146,6 +147,10 @@ function publicRecord(record: SessionRecord, files: SessionFiles) {
     end_offset: record.end_offset,
     dropped_bytes: record.dropped_bytes,
     owner: ownerOf(files),
+    labels: record.labels,
+    restart_count: record.restart_count,
+    health: record.health,
+    ended_by: record.ended_by,
   };
 }
 
@@ -252,7 +257,25 @@ export async function startTool(
           : undefined;
   const command =
     input.command === undefined ? [] : typeof input.command === "string" ? [input.command] : input.command;
+  const text = (value: number | string | undefined) => (value === undefined ? undefined : String(value));
+  const lifecycle = buildLifecycle(
+    {
+      labels: Object.entries(input.labels ?? {}).map(([key, value]) => `${key}=${value}`),
+      max_runtime: text(input.max_runtime_ms),
+      restart: input.restart,
+      backoff: input.backoff,
+      max_restarts: text(input.max_restarts),
+      health_url: input.health_url,
+      health_port: text(input.health_port),
+      health_cmd: input.health_cmd,
+      health_interval: text(input.health_interval_ms),
+      health_threshold: text(input.health_threshold),
+    },
+    cwd,
+    (key) => (key === "max_runtime" || key === "health_interval" ? `${key}_ms` : key),
+  );
   const { files, reused } = await startSession({
+    lifecycle,
     command,
     name: input.name ?? null,
     cwd,
@@ -260,7 +283,7 @@ export async function startTool(
     cols: input.cols ?? 120,
     rows: input.rows ?? 40,
     ifExists: input.if_exists ?? "error",
-    labels: { [OWNER_LABEL]: context.owner() },
+    labels: { ...lifecycle.labels, [OWNER_LABEL]: context.owner() },
   });
   if (!reused) state.onStarted(files, input.ttl_ms);
   let ready: boolean | null = null;

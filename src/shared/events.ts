@@ -9,10 +9,11 @@ import { openPrivate } from "./private-fs.ts";
 
 const MARK_MS = 2;
 
-export type RecordedEvent = { t: number; o: number } | { t: number; i: string };
+// m: a marker in the session's history (a run started or ended; asciicast "m").
+export type RecordedEvent = { t: number; o: number } | { t: number; i: string } | { t: number; m: string };
 
 export class Recorder {
-  private readonly fd: number;
+  private fd: number;
   private lastMarkAt = -Infinity;
   private pending?: Timer;
   private reached = 0;
@@ -52,6 +53,22 @@ export class Recorder {
   input(bytes: Uint8Array): void {
     this.mark(); // output before the input keeps its place in time
     this.append({ t: Date.now() - this.startedAt, i: Buffer.from(bytes).toString("latin1") });
+  }
+
+  // The file was removed under us: copy the record into a new file there.
+  relocate(file: string): void {
+    // The descriptor is write-only; /proc reopens the removed file for reading.
+    const old = fs.readFileSync(`/proc/self/fd/${this.fd}`);
+    const fd = openPrivate(file, "a");
+    fs.writeSync(fd, old);
+    fs.closeSync(this.fd);
+    this.fd = fd;
+  }
+
+  // A labelled point in time: where a run of the program started or ended.
+  marker(label: string): void {
+    this.mark(); // output before the marker keeps its place in time
+    this.append({ t: Date.now() - this.startedAt, m: label });
   }
 
   close(): void {

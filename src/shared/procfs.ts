@@ -10,6 +10,10 @@ export interface ProcStat {
   session: number;
   tpgid: number;
   startTime: number;
+  // CPU time in clock ticks, and resident pages.
+  utime: number;
+  stime: number;
+  rssPages: number;
 }
 
 // Parses /proc/PID/stat; undefined if the process is gone.
@@ -29,6 +33,9 @@ export function readProcStat(pid: number): ProcStat | undefined {
     session: Number(fields[3]),
     tpgid: Number(fields[5]),
     startTime: Number(fields[19]),
+    utime: Number(fields[11]),
+    stime: Number(fields[12]),
+    rssPages: Number(fields[21]),
   };
 }
 
@@ -72,4 +79,57 @@ export function signalSession(sid: number, signal: NodeJS.Signals): void {
       // The group ended between the scan and the kill.
     }
   }
+}
+
+// Linux's USER_HZ and page size on the platforms bgterm runs on.
+const CLOCK_TICKS = 100;
+const PAGE_BYTES = 4096;
+
+export interface TreeStats {
+  // Sum over the live processes of CPU time / time alive, in % of one core.
+  cpu_percent: number;
+  cpu_seconds: number;
+  rss_bytes: number;
+  processes: number;
+}
+
+// Live processes grouped by session id, from one scan of /proc (ls --stats).
+export function membersBySession(): Map<number, ProcStat[]> {
+  const bySession = new Map<number, ProcStat[]>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readProcStat(Number(entry));
+    if (!stat || stat.state === "Z") continue;
+    const list = bySession.get(stat.session);
+    if (list) list.push(stat);
+    else bySession.set(stat.session, [stat]);
+  }
+  return bySession;
+}
+
+// CPU and memory of the given processes (a terminal session's members), read
+// now: no sampling, each process's CPU share is its CPU time over its lifetime.
+export function treeStats(members: ProcStat[]): TreeStats {
+  let uptime = 0;
+  try {
+    uptime = Number(fs.readFileSync("/proc/uptime", "latin1").split(" ")[0]);
+  } catch {
+    // No uptime: CPU shares stay 0.
+  }
+  let percent = 0;
+  let ticks = 0;
+  let rss = 0;
+  for (const member of members) {
+    const used = member.utime + member.stime;
+    ticks += used;
+    rss += member.rssPages * PAGE_BYTES;
+    const alive = uptime - member.startTime / CLOCK_TICKS;
+    if (alive > 0) percent += (100 * used) / CLOCK_TICKS / alive;
+  }
+  return {
+    cpu_percent: Math.round(percent * 10) / 10,
+    cpu_seconds: ticks / CLOCK_TICKS,
+    rss_bytes: rss,
+    processes: members.length,
+  };
 }

@@ -10,7 +10,7 @@ export const CHUNK_BYTES = 256 * 1024;
 
 export class OutputRing {
   private constructor(
-    private readonly fd: number,
+    private fd: number,
     readonly capacity: number,
   ) {}
 
@@ -62,6 +62,21 @@ export class OutputRing {
   // so a consumer that awaits between pieces never holds more than one.
   *chunks(from: number, to: number, size = CHUNK_BYTES): Generator<{ at: number; bytes: Buffer }> {
     for (let at = from; at < to; at += size) yield { at, bytes: this.read(at, Math.min(to, at + size)) };
+  }
+
+  // The file was removed under us (see supervisor/state-guard.ts): copy what
+  // the open descriptor still holds into a new file there and use that one.
+  relocate(file: string): void {
+    const fd = openPrivate(file, READ_WRITE_CREATE);
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    for (let position = 0; ; ) {
+      const got = fs.readSync(this.fd, chunk, 0, chunk.length, position);
+      if (got === 0) break;
+      fs.writeSync(fd, chunk, 0, got, position);
+      position += got;
+    }
+    fs.closeSync(this.fd);
+    this.fd = fd;
   }
 
   close(): void {

@@ -11,14 +11,16 @@
 //   sock         the supervisor's control socket
 //   supervisor.log  the supervisor's own diagnostics
 //   storage-error   why output could not be stored (spaces when all is well)
-//   events          timing record for export: {"t","o"} output marks, {"t","i"} input
+//   events          timing record for export: {"t","o"} output marks, {"t","i"} input,
+//                   {"t","m"} markers (restarts)
 import fs from "node:fs";
 import path from "node:path";
 import { BgtermError, EXIT } from "../errors.ts";
+import type { EndedBy, HealthState, LifecycleSpec, RunRecord } from "./lifecycle.ts";
 import { makePrivateDir, openPrivate, READ_WRITE_CREATE, readTextIfExists, writeFileAtomic } from "./private-fs.ts";
 
-// What `start` hands the supervisor.
-export interface SessionSpec {
+// What `start` hands the supervisor (lifecycle fields are optional).
+export interface SessionSpec extends LifecycleSpec {
   name: string | null;
   command: string[];
   cwd: string;
@@ -42,6 +44,12 @@ export interface SessionMeta {
   started_at: string;
   pid: number;
   supervisor_pid: number;
+  // Lifecycle (absent in sessions started by older versions).
+  labels?: Record<string, string>;
+  // Every run of the program, oldest first (more than one with --restart).
+  runs?: RunRecord[];
+  ended_by?: EndedBy | null;
+  health?: HealthState | null;
 }
 
 // How the child ended: code, or 128+n for signal n.

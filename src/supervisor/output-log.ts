@@ -26,10 +26,12 @@ export class OutputLog {
   private lineCount = 0;
   private lastOutput = 0;
   private storageFailure?: string;
+  // The failure was a missing file or folder (the session folder was removed).
+  private storageFailureMissing = false;
   // Set once the child's exit is final: no more output will come.
   private finalStatus?: ExitStatus;
-  private readonly endFd: number;
-  private readonly storageErrorFd: number;
+  private endFd: number;
+  private storageErrorFd: number;
   private readonly recorder: Recorder;
   private readonly collector = floodCollector();
   private readonly appendListeners: AppendListener[] = [];
@@ -122,10 +124,16 @@ export class OutputLog {
     if (bytes.length > 0) this.recorder.input(bytes);
   }
 
+  // A point in the session's history (restarts), for the timing record.
+  recordMarker(label: string): void {
+    this.recorder.marker(label);
+  }
+
   noteStorageError(error: unknown): void {
     const message = `could not store output: ${(error as Error).message}`;
     if (this.storageFailure === message) return;
     this.storageFailure = message;
+    this.storageFailureMissing = (error as NodeJS.ErrnoException).code === "ENOENT";
     console.error(`bgterm supervisor: ${message}`);
     try {
       recordStorageError(this.storageErrorFd, `${new Date().toISOString()} ${message}`);
@@ -147,6 +155,24 @@ export class OutputLog {
       this.noteStorageError(error);
     }
     this.changed();
+  }
+
+  // The session folder was recreated (see state-guard.ts): the retained output
+  // is copied from the open ring file, end and status written again, the
+  // storage-error block reserved again, the timing record copied.
+  relocate(): void {
+    this.ring.relocate(this.files.output);
+    fs.closeSync(this.endFd);
+    this.endFd = openPrivate(this.files.end, READ_WRITE_CREATE);
+    fs.writeSync(this.endFd, formatOffset(this.endOffset) + formatOffset(this.lineCount), 0);
+    if (this.finalStatus) this.files.writeStatus(this.finalStatus);
+    // A write that failed only because the folder was gone (a cursor, meta)
+    // is written again by the supervisor: that is not lost output.
+    if (this.storageFailureMissing) this.storageFailure = undefined;
+    fs.closeSync(this.storageErrorFd);
+    this.storageErrorFd = this.files.reserveStorageError();
+    if (this.storageFailure) recordStorageError(this.storageErrorFd, this.storageFailure);
+    this.recorder.relocate(this.files.events);
   }
 
   close(): void {

@@ -45,6 +45,11 @@ export class ReaderDesk {
     for (const waiter of this.waiters) this.evaluate(waiter);
   }
 
+  // Writes every known cursor again (the session folder was recreated).
+  persistCursors(): void {
+    for (const [reader, state] of this.readers) this.log.files.writeCursor(reader, state.cursor);
+  }
+
   // A client went away: its waits end and its lease is released unacknowledged.
   connectionClosed(conn: Connection): void {
     for (const waiter of this.waiters) {

@@ -22,7 +22,7 @@ export type RequestHandlers = {
 
 export class SupervisorServer {
   private readonly connections = new Set<Connection>();
-  private readonly listener: ReturnType<typeof Bun.listen<Connection>>;
+  private listener: ReturnType<typeof Bun.listen<Connection>>;
   // Called after a connection has closed and been forgotten by every part.
   private readonly closeListeners: ((conn: Connection) => void)[] = [];
 
@@ -30,8 +30,12 @@ export class SupervisorServer {
     private readonly socketPath: string,
     private readonly handlers: RequestHandlers,
   ) {
-    this.listener = Bun.listen<Connection>({
-      unix: socketPath,
+    this.listener = this.listen();
+  }
+
+  private listen(): ReturnType<typeof Bun.listen<Connection>> {
+    const listener = Bun.listen<Connection>({
+      unix: this.socketPath,
       socket: {
         open: (socket) => {
           const conn = new Connection(new Channel<Request, Reply>(socket));
@@ -46,7 +50,15 @@ export class SupervisorServer {
         error: (socket) => socket.data.channel.closedByPeer(),
       },
     });
-    fs.chmodSync(socketPath, 0o600);
+    fs.chmodSync(this.socketPath, 0o600);
+    return listener;
+  }
+
+  // The socket file was removed (the state dir went at logout): listen on a
+  // new one at the same path; open connections carry on.
+  relisten(): void {
+    this.listener.stop(false);
+    this.listener = this.listen();
   }
 
   get connectionCount(): number {

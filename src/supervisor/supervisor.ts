@@ -10,6 +10,8 @@
 //   input-queue.ts   input to the terminal, paced by the backend's drain
 //   subscribers.ts   attached clients
 //   screen-feeder.ts the terminal emulator behind `screen`
+//   lifecycle.ts     runs, --max-runtime, --ttl, restarts, health (health.ts), one timer (deadlines.ts)
+//   state-guard.ts   recreates the session folder if it vanishes (logout)
 import fs from "node:fs";
 import { BgtermError, EXIT, errnoCode, sessionNotRunning } from "../errors.ts";
 import { type BackendName, loadBackend, type PtyBackend, type PtyProcess } from "../pty/backend.ts";
@@ -27,6 +29,9 @@ import { ReaderDesk } from "./readers.ts";
 import { ScreenFeeder } from "./screen-feeder.ts";
 import { SupervisorServer } from "./server.ts";
 import { Subscribers } from "./subscribers.ts";
+import { Lifecycle } from "./lifecycle.ts";
+import { recreateFolders, recreateIndex, removeSessionState, StateGuard } from "./state-guard.ts";
+import { signalSession } from "../shared/procfs.ts";
 
 // After the child exits, how long to wait for the PTY's EOF (a background job
 // may hold the terminal open) before recording the final state anyway.
@@ -64,8 +69,14 @@ export class Supervisor {
   private readonly input: InputQueue;
   private readonly subscribers: Subscribers;
   private readonly screen: ScreenFeeder;
-  private readonly pty: PtyProcess;
+  private pty!: PtyProcess;
   private readonly server: SupervisorServer;
+  // Runs, time limits, restarts, health (lifecycle.ts).
+  private readonly lifecycle: Lifecycle;
+  private readonly guard: StateGuard;
+  // Restarts off: the next exit is final whatever the restart policy says.
+  private finishing = false;
+  private runGeneration = 0;
   private readonly exitWatchers = new Set<Connection>();
   private meta: SessionMeta;
   private eof = false;
@@ -82,9 +93,9 @@ export class Supervisor {
   // Starts the child and the socket; throws if the child cannot be started.
   private constructor(
     private readonly files: SessionFiles,
-    private readonly lock: HeldLock,
-    spec: SessionSpec,
-    backend: PtyBackend,
+    private lock: HeldLock,
+    private readonly spec: SessionSpec,
+    private readonly backend: PtyBackend,
   ) {
     const startedAt = Date.now();
     this.finalized = new Promise((resolve) => {
@@ -103,15 +114,7 @@ export class Supervisor {
       this.desk.reevaluate();
       this.subscribers.changed();
     });
-    this.pty = backend.spawn(
-      { argv: spec.command, cwd: spec.cwd, env: spec.env, cols: spec.cols, rows: spec.rows },
-      {
-        data: (chunk) => this.log.append(chunk),
-        end: () => this.onEof(),
-        exit: (code, signal) => this.onChildExit(code, signal),
-        drain: () => this.input.pump(),
-      },
-    );
+    this.spawnRun(spec.cols, spec.rows);
     this.meta = {
       id: files.id,
       name: spec.name,
@@ -124,8 +127,11 @@ export class Supervisor {
       started_at: new Date(startedAt).toISOString(),
       pid: this.pty.pid,
       supervisor_pid: process.pid,
+      labels: spec.labels ?? {},
     };
     files.writeMeta(this.meta);
+    this.lifecycle = new Lifecycle(spec, this.lifecycleHost(), startedAt);
+    this.lifecycle.runStarted(this.pty.pid);
     this.server = new SupervisorServer(files.socket, {
       input: (conn, _request, payload) => this.onInput(conn, payload),
       poll: (conn, request) => this.desk.poll(conn, request),
@@ -164,6 +170,86 @@ export class Supervisor {
     process.on("SIGXFSZ", () => {});
     process.on("SIGTERM", () => this.beginClose("SIGHUP", SIGNAL_CLOSE_GRACE_MS));
     process.on("SIGINT", () => this.beginClose("SIGHUP", SIGNAL_CLOSE_GRACE_MS));
+    this.guard = new StateGuard(files, () => this.recreateState());
+  }
+
+  // One run of the program in a fresh PTY. A previous run's late exit or EOF
+  // is ignored; its late output (a background job) is still kept.
+  private spawnRun(cols: number, rows: number): void {
+    const generation = ++this.runGeneration;
+    const current = () => generation === this.runGeneration;
+    const spec = this.spec;
+    this.pty = this.backend.spawn(
+      { argv: spec.command, cwd: spec.cwd, env: spec.env, cols, rows },
+      {
+        data: (chunk) => this.log.append(chunk),
+        end: () => current() && this.onEof(),
+        exit: (code, signal) => current() && this.onChildExit(code, signal),
+        drain: () => current() && this.input.pump(),
+      },
+    );
+  }
+
+  private lifecycleHost() {
+    return {
+      signalProgram: (signal: NodeJS.Signals) => void signalSession(this.meta.pid, signal),
+      respawn: () => this.respawn(),
+      closeAndRemove: () => {
+        this.guard.close();
+        this.beginClose("SIGHUP", 1000, () => removeSessionState(this.files, this.meta.name));
+      },
+      finishNow: () => {
+        this.finishing = true;
+        this.finalize();
+      },
+      saveMeta: (fields: Pick<SessionMeta, "runs" | "ended_by" | "health">) => {
+        this.meta = { ...this.meta, ...fields };
+        try {
+          this.files.writeMeta(this.meta);
+        } catch (error) {
+          this.log.noteStorageError(error);
+        }
+      },
+      end: () => this.log.end,
+      mark: (label: string) => this.log.recordMarker(label),
+    };
+  }
+
+  // The next run after a restart: same session, same output stream.
+  private respawn(): void {
+    if (this.closing || this.log.final) return;
+    this.pty.close();
+    this.eof = false;
+    this.childExit = undefined;
+    try {
+      this.spawnRun(this.meta.cols, this.meta.rows);
+    } catch (error) {
+      console.error(`bgterm supervisor: restart failed: ${(error as Error).message}`);
+      this.childExit = { exit_code: EXIT.notFound, signal: null, ended_at: new Date().toISOString() };
+      this.finishing = true;
+      this.finalize();
+      return;
+    }
+    this.meta = { ...this.meta, pid: this.pty.pid };
+    this.lifecycle.runStarted(this.pty.pid);
+    this.input.pump();
+  }
+
+  // The session folder vanished (the state dir is removed at logout): write it
+  // all back from what this process holds, take the lock again, and listen on
+  // a new socket (open connections carry on).
+  private recreateState(): void {
+    recreateFolders(this.files);
+    const lock = tryLockExclusive(this.files.lock);
+    if (!lock) throw new BgtermError(EXIT.internal, "another process holds the new session lock");
+    this.lock.release();
+    this.lock = lock;
+    this.files.writeSpec(this.spec);
+    this.log.relocate();
+    this.desk.persistCursors();
+    this.files.writeMeta(this.meta);
+    recreateIndex(this.files, this.meta.name);
+    this.server.relisten();
   }
 
   // Starts the session; reports success or failure on the handshake fd.
@@ -184,7 +270,9 @@ export class Supervisor {
     supervisor.announced = true;
     // A child that exited during start-up could not shut us down before the
     // launcher heard "ok"; do it now.
-    if (supervisor.log.final && !supervisor.closing) supervisor.shutdownWhenIdle();
+    if (supervisor.log.final && !supervisor.closing && !supervisor.lifecycle.keepsAlive()) {
+      supervisor.shutdownWhenIdle();
+    }
   }
 
   // ---- child lifecycle ----------------------------------------------------
@@ -202,11 +290,14 @@ export class Supervisor {
 
   private finalize(): void {
     if (this.log.final || !this.childExit) return;
+    // With a restart policy, a new run may follow instead (the stream goes on).
+    if (!this.finishing && this.lifecycle.runEnded(this.childExit) === "restart") return;
+    this.lifecycle.stop();
     this.log.finish(this.childExit);
     for (const conn of this.exitWatchers) void conn.send({ op: "exited", exit_code: this.childExit.exit_code });
     this.exitWatchers.clear();
     this.resolveFinalized();
-    if (!this.closing && this.announced) this.shutdownWhenIdle();
+    if (!this.closing && this.announced && !this.lifecycle.keepsAlive()) this.shutdownWhenIdle();
   }
 
   // Exits once every client is done, or after LINGER_MS regardless.
@@ -223,6 +314,7 @@ export class Supervisor {
   }
 
   private shutdown(): void {
+    this.guard.close();
     this.server.stop();
     this.screen.close();
     this.pty.close();
@@ -236,6 +328,12 @@ export class Supervisor {
   private beginClose(signal: NodeJS.Signals, graceMs: number, done?: () => void): void {
     if (this.closing) return;
     this.closing = true;
+    this.lifecycle.stop();
+    // Between two runs there is nothing to signal: the last exit is final.
+    if (this.childExit && !this.log.final) {
+      this.finishing = true;
+      this.finalize();
+    }
     void (async () => {
       await terminateSession(this.meta.pid, signal, graceMs);
       // The child's exit event finalizes; force it if the PTY never reports.

@@ -122,6 +122,16 @@ describe("start", () => {
         "storage_error",
         "supervisor_pid",
         "unread_bytes",
+        // Lifecycle (README "Lifecycle").
+        "ended_at",
+        "labels",
+        "ended_by",
+        "runs",
+        "restart_count",
+        "health",
+        "cpu_percent",
+        "cpu_seconds",
+        "rss_bytes",
       ].sort(),
     );
     expect(record).toMatchObject({

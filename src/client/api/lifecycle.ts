@@ -1,19 +1,20 @@
 // A session's life: start, wait for its exit, close.
-import path from "node:path";
 import { usageError } from "../../errors.ts";
 import { type BackendName, checkBackendName } from "../../pty/backend.ts";
 import { parseSignal } from "../../pty/signals.ts";
 import { checkName } from "../../shared/refs.ts";
 import { closeSession } from "../close.ts";
 import { checkWorkingDir, commandArgv, resolveProgram } from "../command-line.ts";
-import { launchSupervisor } from "../launch.ts";
-import { type ReadyCheck, waitUntilReady } from "../readiness.ts";
+import { launchSession } from "../start-session.ts";
+import { waitUntilReady } from "../readiness.ts";
+import { type LifecycleOptions, lifecycleFromOptions } from "../lifecycle-options.ts";
+import { closeAfterWait } from "./supervision.ts";
 import { buildRecord, type SessionRecord } from "../record.ts";
-import { allocateSession, listSessions } from "../registry.ts";
+import { listSessions, sessionsWithLabels } from "../registry.ts";
+import { parseLabelsObject } from "../../shared/labels.ts";
 import { waitForExit } from "../requests.ts";
 import {
   checkInteger,
-  checkPattern,
   type Deadline,
   DEFAULT_CLOSE_GRACE_MS,
   DEFAULT_MAX_BUFFER,
@@ -25,7 +26,11 @@ import {
   withDeadline,
 } from "./common.ts";
 
-export interface StartOptions extends Deadline {
+// Lifecycle options (LifecycleOptions): ready, ready_port, ready_file,
+// ready_url, labels, max_runtime_ms, ttl_ms, rm, restart, backoff,
+// max_restarts, health_url, health_port, health_cmd, health_interval_ms,
+// health_threshold, health_timeout_ms (README "Lifecycle").
+export interface StartOptions extends Deadline, LifecycleOptions {
   // Program and arguments (default: $SHELL).
   command?: string[];
   name?: string | null;
@@ -37,26 +42,13 @@ export interface StartOptions extends Deadline {
   rows?: number;
   max_buffer?: number;
   backend?: string;
-  // Return once the output matches this regex / the port accepts / the file exists.
-  ready?: string;
-  ready_port?: number;
-  ready_file?: string;
   // How long to wait for readiness (default 30000; exit 124).
   ready_timeout_ms?: number;
+  // false: record the readiness check but return at once (see waitReady).
+  wait_ready?: boolean;
   // With a name held by a live session: return that session / close it first.
   reuse?: boolean;
   replace?: boolean;
-}
-
-function readyCheck(options: StartOptions, cwd: string): ReadyCheck | undefined {
-  const given = (["ready", "ready_port", "ready_file"] as const).filter((key) => options[key] !== undefined);
-  if (given.length > 1) throw usageError(`give only one of ${given.join(", ")}`);
-  if (options.ready !== undefined) return { kind: "regex", pattern: checkPattern(options.ready, "ready")! };
-  if (options.ready_port !== undefined) {
-    return { kind: "port", port: checkInteger(options.ready_port, "ready_port", 1, 65535)! };
-  }
-  if (options.ready_file !== undefined) return { kind: "file", file: path.resolve(cwd, options.ready_file) };
-  return undefined;
 }
 
 // Starts a program in a new background session; resolves with its record
@@ -75,7 +67,9 @@ export async function startSession(options: StartOptions = {}): Promise<{ record
   const cwd = checkWorkingDir(options.cwd ?? process.cwd());
   const argv = commandArgv(options.command ?? [], env);
   resolveProgram(argv[0]!, cwd, env);
+  const lifecycle = lifecycleFromOptions(options, cwd);
   const spec = {
+    ...lifecycle,
     name: options.name === undefined || options.name === null ? null : checkName(options.name),
     command: argv,
     cwd,
@@ -87,25 +81,12 @@ export async function startSession(options: StartOptions = {}): Promise<{ record
   };
   if (options.reuse && options.replace) throw usageError("give reuse or replace, not both");
   if ((options.reuse || options.replace) && spec.name === null) throw usageError("reuse and replace need a name");
-  const ready = readyCheck(options, cwd);
+  const ready = options.wait_ready === false ? undefined : lifecycle.ready;
   const readyTimeout =
     checkInteger(options.ready_timeout_ms, "ready_timeout_ms", 0, FOREVER_MS) ?? DEFAULT_READY_TIMEOUT_MS;
-  let allocation = allocateSession(spec, options.reuse || options.replace ? "return" : "error");
-  if (allocation.kind === "taken" && options.replace) {
-    await closeSession(allocation.files, "SIGHUP", DEFAULT_CLOSE_GRACE_MS);
-    allocation = allocateSession(spec);
-  }
-  const files = allocation.files;
-  if (allocation.kind === "new") {
-    try {
-      await launchSupervisor(files, spec.env, spec.backend);
-    } catch (error) {
-      allocation.discard();
-      throw error;
-    }
-  }
+  const { files, reused } = await launchSession(spec, options.reuse ? "reuse" : options.replace ? "replace" : "error");
   if (ready) await waitUntilReady(files, ready, readyTimeout);
-  return { record: buildRecord(files), reused: allocation.kind === "taken" };
+  return { record: buildRecord(files), reused };
 }
 
 // Waits for the program to exit; with several sessions, for the first.
@@ -115,9 +96,10 @@ export async function wait(
 ): Promise<{ id: number; exit_code: number }> {
   const targets = (Array.isArray(sessions) ? sessions : [sessions]).map(resolve);
   const timeoutMs = checkInteger(options.timeout_ms, "timeout_ms", 0, FOREVER_MS);
+  let winner: { id: number; exit_code: number };
   try {
     // Each wait is event driven (the supervisor answers when its child exits).
-    return await withDeadline(
+    winner = await withDeadline(
       timeoutMs,
       () =>
         targets.length === 1
@@ -129,17 +111,26 @@ export async function wait(
     // Every wait failed (e.g. all sessions lost): report the first reason.
     throw error instanceof AggregateError ? error.errors[0] : error;
   }
+  // start --rm: the exit has been collected, so the session's state goes.
+  await closeAfterWait(targets.find((files) => files.id === winner.id)!);
+  return winner;
 }
 
 // Ends the sessions' processes (signal, then SIGKILL after the grace period)
 // and removes them. A bad reference closes nothing.
 export async function close(
-  sessions: SessionRef[] | "all",
+  // Sessions, every session, or every session carrying all of these labels.
+  sessions: SessionRef[] | "all" | { labels: Record<string, string> },
   options: Deadline & { signal?: string; grace_ms?: number } = {},
 ): Promise<{ closed: number[] }> {
   const signal = parseSignal(options.signal ?? "HUP");
   const graceMs = checkInteger(options.grace_ms, "grace_ms", 0, FOREVER_MS) ?? DEFAULT_CLOSE_GRACE_MS;
-  const targets = sessions === "all" ? listSessions() : sessions.map(resolve);
+  const targets =
+    sessions === "all"
+      ? listSessions()
+      : Array.isArray(sessions)
+        ? sessions.map(resolve)
+        : sessionsWithLabels(parseLabelsObject(sessions.labels, "labels"));
   const timeout = options.timeout_ms ?? graceMs + REQUEST_TIMEOUT_MS;
   await withDeadline(
     timeout,

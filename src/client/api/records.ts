@@ -1,6 +1,7 @@
 // Records and transcripts: info, list, lines and grep, read from the files.
 import { sessionNeverStarted, usageError } from "../../errors.ts";
 import { buildRecord, listRecords, type SessionRecord } from "../record.ts";
+import { matchLabels, parseLabelsObject } from "../../shared/labels.ts";
 import { currentName, listSessions } from "../registry.ts";
 import { scanTranscript } from "../transcript.ts";
 import { checkInteger, resolve, type SessionRef } from "./common.ts";
@@ -9,9 +10,20 @@ export function info(session: SessionRef): SessionRecord {
   return buildRecord(resolve(session));
 }
 
+export interface ListOptions {
+  // Only sessions carrying every one of these labels.
+  labels?: Record<string, string>;
+  // Read CPU and memory from /proc (default true; false leaves them null).
+  stats?: boolean;
+}
+
 // Every session's record, oldest first; an unreadable one goes to onError.
-export function list(onError: (id: number, error: Error) => void = () => {}): SessionRecord[] {
-  return listRecords(onError);
+export function list(
+  onError: (id: number, error: Error) => void = () => {},
+  options: ListOptions = {},
+): SessionRecord[] {
+  const wanted = parseLabelsObject(options.labels ?? {}, "labels");
+  return listRecords(onError, options.stats !== false).filter((record) => matchLabels(record.labels, wanted));
 }
 
 export interface LinesOptions {
