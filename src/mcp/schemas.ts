@@ -65,7 +65,13 @@ export const startInput = z.strictObject({
     .optional()
     .describe("When a live session has the name: error (default), reuse it, or replace it"),
   ready_regex: pattern.optional().describe("Return once the output matches this regex"),
-  ready_port: z.number().int().min(1).max(65535).optional().describe("Return once 127.0.0.1 or ::1 accepts TCP here"),
+  ready_port: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .optional()
+    .describe("Return once a process of this session listens on this TCP port"),
   ready_file: z.string().optional().describe("Return once this file exists (relative to cwd)"),
   ready_url: z.string().url().optional().describe("Return once an HTTP GET of this URL answers (any status below 500)"),
   ready_timeout_ms: z
