@@ -1,7 +1,10 @@
-// Input and output schemas of the MCP tools, declared once. Inputs are strict
-// (an unknown parameter is refused, as the CLI refuses an unknown option);
-// field names follow the CLI's --json output (snake_case).
+// Input and output schemas of the MCP tools. Inputs are strict (an unknown
+// parameter is refused, as the CLI refuses an unknown option); a parameter
+// that means what a CLI option means comes from that option's declaration
+// (from-cli.ts); the rest is declared here once. Field names are snake_case,
+// as in the CLI's --json output.
 import { z } from "zod";
+import { cli } from "./from-cli.ts";
 
 // The longest text one call may type (a bigger paste belongs in a file).
 export const MAX_TEXT_BYTES = 1024 * 1024;
@@ -22,26 +25,10 @@ const maxTokens = z
   .describe(
     "Output budget in tokens (~4 bytes each; default 8000, at most 20000). Longer output keeps its head and tail and reports what was omitted",
   );
-const yieldMs = z
-  .number()
-  .int()
-  .min(0)
-  .describe(
-    "Longest wait in ms (default 10000). 0 = do not wait. Capped at 50000, or 600000 when the request carries a progress token",
-  );
-const idleMs = z
-  .number()
-  .int()
-  .min(0)
-  .describe("Return once output has been quiet this long (default 150; 0 with until)");
-const until = pattern.describe(
-  "Wait until output matches this JavaScript regex (multiline; matched against text with escape sequences stripped)",
-);
 const stop = z
   .array(pattern)
   .max(16)
   .describe("Fail-fast regexes (e.g. 'error', 'FAILED'): return as soon as one matches, outcome 'stopped'");
-const reader = z.string().min(1).max(64).describe("Use this reader's own unread cursor (default: default)");
 const anyOwner = z.boolean().describe("Allow acting on a session that another MCP client started");
 
 export const startInput = z.strictObject({
@@ -51,35 +38,28 @@ export const startInput = z.strictObject({
     .describe(
       "Program: an argv array, or a string (a string with spaces or shell syntax runs under /bin/sh -c). Default: $SHELL",
     ),
-  name: z.string().optional().describe("A unique name for the session (1-64 letters, digits, '.', '_', '-')"),
-  cwd: z.string().optional().describe("Working directory (default: the server's)"),
+  name: cli.start.name.optional(),
+  cwd: cli.start.cwd.optional(),
   env: z.record(z.string(), z.string()).optional().describe("Extra environment variables"),
   env_profile: z
     .enum(["default", "agent"])
     .optional()
     .describe("agent: PAGER=cat, GIT_PAGER=cat, MANPAGER=cat, GIT_TERMINAL_PROMPT=0 (TERM unchanged)"),
-  cols: z.number().int().min(1).max(1000).optional().describe("Terminal width (default 120)"),
-  rows: z.number().int().min(1).max(1000).optional().describe("Terminal height (default 40)"),
+  cols: cli.start.cols.optional(),
+  rows: cli.start.rows.optional(),
   if_exists: z
     .enum(["error", "reuse", "replace"])
     .optional()
     .describe("When a live session has the name: error (default), reuse it, or replace it"),
-  ready_regex: pattern.optional().describe("Return once the output matches this regex"),
-  ready_port: z
-    .number()
-    .int()
-    .min(1)
-    .max(65535)
+  ready_regex: cli.start.ready_regex.optional(),
+  ready_port: cli.start.ready_port.optional(),
+  ready_file: cli.start.ready_file.optional(),
+  ready_url: z
+    .string()
+    .url()
     .optional()
-    .describe("Return once a process of this session listens on this TCP port"),
-  ready_file: z.string().optional().describe("Return once this file exists (relative to cwd)"),
-  ready_url: z.string().url().optional().describe("Return once an HTTP GET of this URL answers (any status below 500)"),
-  ready_timeout_ms: z
-    .number()
-    .int()
-    .min(0)
-    .optional()
-    .describe("Longest wait for readiness (default 30000; capped like yield_ms)"),
+    .describe("Return once an HTTP request (HEAD) to this URL gets an answer below 500"),
+  ready_timeout_ms: cli.start.ready_timeout_ms.optional(),
   ttl_ms: z.number().int().min(1).optional().describe("Close the session after this many ms"),
   // Lifecycle, as start's options (README "Lifecycle").
   labels: z.record(z.string(), z.string()).optional().describe("Labels KEY=VALUE to find the session by later"),
@@ -102,28 +82,29 @@ export const startInput = z.strictObject({
     .min(1)
     .optional()
     .describe("Failed checks in a row that mean unhealthy (default 3)"),
-  yield_ms: yieldMs.optional().describe("Wait this long for the first output and return it (default 500; 0 = none)"),
+  yield_ms: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("Wait this long for the first output and return it (default 500, 0 after readiness; capped at 50000)"),
   max_output_tokens: maxTokens.optional(),
 });
 
 export const sendInput = z.strictObject({
   id: sessionId,
   text: z.string().max(MAX_TEXT_BYTES).optional().describe("Text to type (UTF-8); Enter follows unless enter=false"),
-  keys: z
-    .array(z.string().min(1).max(32))
-    .max(256)
-    .optional()
-    .describe("Keys after the text, tmux names: Enter Tab Escape Up Down C-c C-d M-x F1..."),
-  enter: z.boolean().optional().describe("Press Enter after text (default true)"),
+  keys: cli.send.keys.optional(),
+  enter: cli.send.enter.optional(),
   paste: z
     .enum(["auto", "always", "never"])
     .optional()
     .describe("Bracketed paste for multi-line text: auto (when the program enabled it), always, never"),
-  until: until.optional(),
+  until: cli.wait.until.optional(),
   stop: stop.optional(),
-  idle_ms: idleMs.optional(),
-  yield_ms: yieldMs.optional(),
-  reader: reader.optional(),
+  idle_ms: cli.wait.idle_ms.optional(),
+  yield_ms: cli.wait.yield_ms.optional(),
+  reader: cli.wait.reader.optional(),
   format: format.optional(),
   max_output_tokens: maxTokens.optional(),
   any_owner: anyOwner.optional(),
@@ -132,18 +113,13 @@ export const sendInput = z.strictObject({
 export const readInput = z.strictObject({
   id: sessionId.optional(),
   ids: z.array(sessionId).min(1).max(64).optional().describe("Several sessions: read the first with output"),
-  until: until.optional(),
+  until: cli.wait.until.optional(),
   stop: stop.optional(),
-  idle_ms: idleMs.optional(),
-  yield_ms: yieldMs.optional(),
-  from_offset: z
-    .number()
-    .int()
-    .min(0)
-    .optional()
-    .describe("Read from this absolute offset without waiting or moving the cursor (page with end_offset)"),
-  limit_bytes: z.number().int().min(1).optional().describe("Read at most this many bytes"),
-  reader: reader.optional(),
+  idle_ms: cli.wait.idle_ms.optional(),
+  yield_ms: cli.wait.yield_ms.optional(),
+  from_offset: cli.read.from_offset.optional(),
+  limit_bytes: cli.wait.limit_bytes.optional(),
+  reader: cli.wait.reader.optional(),
   format: format.optional(),
   max_output_tokens: maxTokens.optional(),
 });
@@ -153,35 +129,22 @@ export const execInput = z.strictObject({
   id: sessionId
     .optional()
     .describe("A session running bash, sh, dash or zsh (default: this client's own persistent shell)"),
-  timeout_ms: z
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .describe("Give up after this long (default 30000; capped at 50000, or 600000 with a progress token)"),
-  interrupt: z
-    .boolean()
-    .optional()
-    .describe("On timeout send C-c and return the command's status (default true; false leaves it running)"),
+  timeout_ms: cli.exec.timeout_ms.optional(),
+  interrupt: cli.exec.interrupt.optional(),
   max_output_tokens: maxTokens.optional(),
   any_owner: anyOwner.optional(),
 });
 
 export const screenInput = z.strictObject({
   id: sessionId,
-  scrollback: z.number().int().min(0).max(100_000).optional().describe("Lines above the screen to include"),
-  cursor: z.boolean().optional().describe("Mark the cursor position in the text"),
-  ansi: z.boolean().optional().describe("Keep colours and attributes as ANSI sequences"),
+  scrollback: cli.screen.scrollback.optional(),
+  cursor: cli.screen.cursor.optional(),
+  ansi: cli.screen.ansi.optional(),
 });
 
 export const waitInput = z.strictObject({
   ids: z.array(sessionId).min(1).max(64).describe("Sessions to watch: returns when the first exits"),
-  timeout_ms: z
-    .number()
-    .int()
-    .min(0)
-    .optional()
-    .describe("Longest wait (default 10000; capped at 50000, or 600000 with a progress token)"),
+  timeout_ms: cli.waitExit.timeout_ms.optional(),
 });
 
 export const listInput = z.strictObject({
@@ -191,14 +154,14 @@ export const listInput = z.strictObject({
 export const closeInput = z.strictObject({
   ids: z.array(sessionId).min(1).max(256).optional().describe("Sessions to close"),
   owned: z.boolean().optional().describe("Close every session this client started"),
-  signal: z.string().max(16).optional().describe("First signal (default HUP), then SIGKILL after grace_ms"),
-  grace_ms: z.number().int().min(0).max(60_000).optional().describe("Milliseconds before SIGKILL (default 1000)"),
+  signal: cli.close.signal.optional(),
+  grace_ms: cli.close.grace_ms.optional(),
   any_owner: anyOwner.optional(),
 });
 
 export const signalInput = z.strictObject({
   id: sessionId,
-  signal: z.string().max(16).optional().describe("Signal name or number (default INT, as C-c)"),
+  signal: cli.signal.signal.optional(),
   any_owner: anyOwner.optional(),
 });
 
