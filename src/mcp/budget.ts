@@ -182,3 +182,8 @@ function budgetBytes(
 export function omissionNote(omitted: Omitted): string {
   return `[... ${omitted.bytes} bytes, ${omitted.lines} lines omitted: offsets ${omitted.from_offset}-${omitted.to_offset}; terminal_read with from_offset ${omitted.from_offset} fetches them ...]`;
 }
+
+// Head, the omission note on its own line, tail.
+export function joinOmitted(head: string, omitted: Omitted, tail: string): string {
+  return `${head}${head.endsWith("\n") || head === "" ? "" : "\n"}${omissionNote(omitted)}\n${tail}`;
+}

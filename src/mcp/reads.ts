@@ -4,7 +4,7 @@
 import { parseRegex } from "../cli/args.ts";
 import { resolveOverwrites } from "../client/transcript.ts";
 import { PlainFilter } from "../text/plain.ts";
-import { BudgetCapture, BYTES_PER_TOKEN, DEFAULT_OUTPUT_TOKENS, MAX_OUTPUT_TOKENS, omissionNote } from "./budget.ts";
+import { BudgetCapture, BYTES_PER_TOKEN, DEFAULT_OUTPUT_TOKENS, MAX_OUTPUT_TOKENS, joinOmitted } from "./budget.ts";
 import { foregroundOf, type ReadResult, type SessionFiles } from "./session-api.ts";
 import type { readOutput } from "./schemas.ts";
 import type { z } from "zod";
@@ -143,7 +143,7 @@ export function readOutputOf(capture: ReadCapture, result: ReadResult, wait: Wai
   const meta = files.readMeta();
   const { head, tail, omitted } = capture.budget.finish();
   const text = omitted
-    ? `${renderText(head, wait.format)}\n${omissionNote(omitted)}\n${renderText(tail, wait.format)}`
+    ? joinOmitted(renderText(head, wait.format), omitted, renderText(tail, wait.format))
     : renderText(head, wait.format);
   const asked = wait.patterns.until !== undefined || (wait.patterns.stop?.length ?? 0) > 0;
   let matched: ReadOutput["matched"] = null;

@@ -6,7 +6,7 @@ import { BgtermError, EXIT, timeoutError, usageError } from "../errors.ts";
 import { parseSignal } from "../pty/signals.ts";
 import { checkReader } from "../shared/refs.ts";
 import { bracketPaste, encodeKey, isCursorKey } from "../text/keys.ts";
-import { budgetBuffer, omissionNote } from "./budget.ts";
+import { budgetBuffer, joinOmitted } from "./budget.ts";
 import {
   budgetBytes,
   combinedPattern,
@@ -422,7 +422,7 @@ export async function execTool(
   const budgeted = budgetBuffer(outcome.raw, outcome.raw_offset, budgetBytes(input.max_output_tokens));
   const render = (bytes: Buffer) => renderText(bytes, "text");
   const output = budgeted.omitted
-    ? `${render(budgeted.head)}\n${omissionNote(budgeted.omitted)}\n${render(budgeted.tail)}`
+    ? joinOmitted(render(budgeted.head), budgeted.omitted, render(budgeted.tail))
     : render(budgeted.head);
   const structured = {
     id: files.id,
