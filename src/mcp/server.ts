@@ -30,6 +30,7 @@ import {
 import {
   closeOne,
   dropConnections,
+  forgetConnection,
   exitCodeOf,
   listRecords,
   readLabels,
@@ -96,6 +97,7 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
 
   // Tell subscribers when a session this server started ends.
   const announceExit = (id: number) => {
+    forgetConnection(id);
     if (!server.isConnected()) return;
     void server.server.sendResourceListChanged().catch(() => {});
     for (const uri of ["bgterm://sessions", `bgterm://session/${id}/screen`]) {

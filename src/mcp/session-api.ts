@@ -104,10 +104,14 @@ export async function waitReady(files: SessionFiles, check: ReadyCheck, timeoutM
   await waitUntilReady(files, check, timeoutMs);
 }
 
-// One idle connection per session, kept between calls: a call saves the
-// connect and the supervisor's accept. A call that finds it busy (another
-// call on the same session) opens its own; a connection that failed is dropped.
-const idle = new Map<number, Channel>();
+// One idle connection per session, kept between calls for a short while: a
+// burst of calls saves the connect, the version hello and the supervisor's
+// accept. A call that finds it busy (another call on the same session) opens
+// its own; a connection that failed is dropped; an idle one is ended after
+// IDLE_MS, and at once before a close or after an exit, because a supervisor
+// whose program ended waits for its clients to go before it exits.
+const IDLE_MS = 1000;
+const idle = new Map<number, { channel: Channel; timer: ReturnType<typeof setTimeout> }>();
 
 export interface Lease {
   channel: Channel;
@@ -115,23 +119,36 @@ export interface Lease {
   release(ok: boolean): void;
 }
 
+function takeIdle(id: number): Channel | undefined {
+  const entry = idle.get(id);
+  if (!entry) return undefined;
+  idle.delete(id);
+  clearTimeout(entry.timer);
+  return entry.channel;
+}
+
 export async function leaseChannel(files: SessionFiles): Promise<Lease> {
-  const cached = idle.get(files.id);
-  idle.delete(files.id);
+  const cached = takeIdle(files.id);
   const channel = cached && !cached.closed ? cached : await connectRunning(files);
   return {
     channel,
     release(ok) {
-      if (ok && !channel.closed && !idle.has(files.id)) idle.set(files.id, channel);
-      else channel.end();
+      if (!ok || channel.closed || idle.has(files.id)) return channel.end();
+      const timer = setTimeout(() => takeIdle(files.id)?.end(), IDLE_MS);
+      timer.unref();
+      idle.set(files.id, { channel, timer });
     },
   };
 }
 
-// Drops the idle connections (the server is exiting).
+// Ends the idle connection to a session (before closing it, or once it exited).
+export function forgetConnection(id: number): void {
+  takeIdle(id)?.end();
+}
+
+// Drops every idle connection (the server is exiting).
 export function dropConnections(): void {
-  for (const channel of idle.values()) channel.end();
-  idle.clear();
+  for (const id of [...idle.keys()]) forgetConnection(id);
 }
 
 // A cursor-moving wait-and-read on a leased connection; if the supervisor went
@@ -252,6 +269,7 @@ export function exitCodeOf(files: SessionFiles): Promise<number> {
 }
 
 export async function closeOne(files: SessionFiles, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  forgetConnection(files.id);
   await closeSession(files, signal, graceMs);
 }
 

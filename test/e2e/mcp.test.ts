@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { Bg, BIN, ensureProgram, eventually, processAlive } from "../helpers.ts";
 
@@ -320,6 +321,41 @@ describe("bgterm mcp", () => {
     expect(await errorText(inside, "terminal_close", { ids: [sh.id], any_owner: true })).toContain(
       "the one this MCP server runs in",
     );
+  });
+
+  test("ttl_ms closes a session; env_profile agent sets pagers, TERM unchanged", async () => {
+    const timed = await ok(agent, "terminal_start", { command: ["sleep", "60"], ttl_ms: 300, yield_ms: 0 });
+    await eventually(() => !processAlive(timed.pid), "the ttl to close the session", 30_000);
+    await eventually(async () => !(await bg.json(["ls"])).some((r: any) => r.id === timed.id), "its state removed");
+    const env = await ok(agent, "terminal_start", {
+      command: 'echo "P=$PAGER G=$GIT_PAGER M=$MANPAGER T=$GIT_TERMINAL_PROMPT TERM=$TERM"; sleep 30',
+      env_profile: "agent",
+      yield_ms: 0,
+    });
+    const read = await ok(agent, "terminal_read", { id: env.id, until: "TERM=\\S+", yield_ms: 30_000 });
+    expect(read.text).toContain("P=cat G=cat M=cat T=0 TERM=xterm-256color");
+  });
+
+  test("a progress token lifts the cap; subscribers hear of an exit", async () => {
+    const sh = await ok(agent, "terminal_start", { command: "sleep 0.5; echo LATE-$((2*3)); sleep 30", yield_ms: 0 });
+    const progress: unknown[] = [];
+    const result = (await agent.callTool(
+      { name: "terminal_read", arguments: { id: sh.id, until: "LATE-6", yield_ms: 120_000 } },
+      undefined,
+      {
+        timeout: 120_000,
+        onprogress: (p) => void progress.push(p),
+      },
+    )) as Result;
+    expect(result.structuredContent.outcome).toBe("matched");
+    expect(result.structuredContent.yield_ms).toBe(120_000);
+    expect(result.structuredContent.yield_requested_ms).toBeUndefined();
+    const updated: string[] = [];
+    agent.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => void updated.push(n.params.uri));
+    await agent.subscribeResource({ uri: "bgterm://sessions" });
+    const quick = await ok(agent, "terminal_start", { command: ["sleep", "0.2"], yield_ms: 0 });
+    await eventually(() => updated.includes("bgterm://sessions"), "a resource update after the exit", 30_000);
+    expect(quick.id).toBeGreaterThan(0);
   });
 
   test("resources: the session list and a screen", async () => {
