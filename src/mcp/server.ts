@@ -93,7 +93,11 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
   const ownSession = /^\d+$/.test(process.env.BGTERM_SESSION ?? "") ? Number(process.env.BGTERM_SESSION) : undefined;
   const subscribed = new Set<string>();
   const ttlTimers = new Set<ReturnType<typeof setTimeout>>();
-  const owner = () => `${server.server.getClientVersion()?.name ?? "mcp-client"}/${process.pid}`;
+  // The owner label's value: printable, bounded (labels hold up to 256 bytes).
+  const owner = () => {
+    const name = (server.server.getClientVersion()?.name ?? "mcp-client").replace(/[^\x20-\x7e]/g, "?").slice(0, 200);
+    return `${name}/${process.pid}`;
+  };
 
   // Tell subscribers when a session this server started ends.
   const announceExit = (id: number) => {
