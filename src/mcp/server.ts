@@ -46,6 +46,10 @@ z.config({
       const keys = (issue as { keys: string[] }).keys.map((key) => `'${key}'`).join(", ");
       return `unknown parameter ${keys} (see the tool's inputSchema)`;
     }
+    if ((issue.code === "too_big" || issue.code === "too_small") && issue.origin === "number") {
+      const bound = issue.code === "too_big" ? `at most ${issue.maximum}` : `at least ${issue.minimum}`;
+      return `takes a whole number ${bound}, not ${JSON.stringify(issue.input)}`;
+    }
     if (issue.code === "too_big" && issue.origin === "string") {
       return `text too long: at most ${issue.maximum} characters per call (send a file's content in parts, or write it to a file)`;
     }

@@ -304,6 +304,9 @@ describe("bgterm mcp", () => {
       "bgterm: command not found: no-such-program-xyz (code 127)",
     );
     expect(await errorText(agent, "terminal_close", {})).toContain("give ids or owned: true");
+    expect(await errorText(agent, "terminal_start", { command: ["true"], cols: 5000 })).toContain(
+      "takes a whole number at most 1000, not 5000 at cols",
+    );
     const cat = await ok(agent, "terminal_start", { command: ["cat"], yield_ms: 0 });
     expect(await errorText(agent, "terminal_exec", { id: cat.id, command: "ls" })).toContain(
       `exec needs a session running a shell (bash, sh, dash, zsh); session ${cat.id} runs cat`,
