@@ -458,6 +458,8 @@ async function ownShell(state: ServerState, context: CallContext): Promise<Sessi
     try {
       const files = resolveSession(String(state.execShell));
       if (files.readStatus() === undefined) return files;
+      // The shell ended (a command ran `exit`): remove it, start another.
+      await closeOne(files, "SIGHUP", 0);
     } catch {
       // Closed meanwhile: start another.
     }

@@ -123,6 +123,14 @@ describe("bgterm mcp", () => {
     expect(first.timed_out).toBe(false);
     const second = await ok(agent, "terminal_exec", { command: "pwd; echo $PAGER" });
     expect([second.exit_code, second.output, second.id]).toEqual([0, "/tmp\ncat\n", first.id]);
+    // A command that ends the shell: reported, and the next call gets a new shell.
+    expect(await errorText(agent, "terminal_exec", { command: "exit 5" })).toContain(
+      `session ${first.id}'s shell exited (code 5) before the command finished (code 4)`,
+    );
+    const fresh = await ok(agent, "terminal_exec", { command: "echo again" });
+    expect(fresh.output).toBe("again\n");
+    expect(fresh.id).not.toBe(first.id);
+    expect((await bg.json(["ls"])).some((r: any) => r.id === first.id)).toBe(false);
     // In a session of our own, by id.
     const sh = await ok(agent, "terminal_start", { command: ["bash", "--norc", "--noprofile"], yield_ms: 0 });
     const own = await ok(agent, "terminal_exec", { id: sh.id, command: "printf 'a\\nb'; false" });
