@@ -161,7 +161,7 @@ export function readOutputOf(capture: ReadCapture, result: ReadResult, wait: Wai
   else if (wait.yieldMs === 0) outcome = "no_wait";
   else if (asked || wait.elapsedMs >= wait.yieldMs || result.to === result.from) outcome = "timeout";
   else outcome = "idle";
-  const foreground = result.running ? foregroundOf(files, meta?.pid ?? null) : null;
+  const foreground = result.running ? foregroundOf(meta?.pid ?? null) : null;
   if (wait.reader === "default" && result.to > deliveredUpTo(files.id)) delivered.set(files.id, result.to);
   return {
     id: files.id,

@@ -290,6 +290,6 @@ export function tailBytes(files: SessionFiles, count: number): Buffer {
 
 // The foreground process of the session's terminal: the shell (or program)
 // itself, or a program the shell started.
-export function foregroundOf(_files: SessionFiles, pid: number | null): { pid: number; name: string } | null {
+export function foregroundOf(pid: number | null): { pid: number; name: string } | null {
   return pid === null ? null : (foregroundProcess(pid) ?? null);
 }
