@@ -346,6 +346,8 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
   const ended = new Promise<void>((resolve) => {
     process.stdin.once("end", resolve);
     process.stdin.once("close", resolve);
+    // A client that went away without closing our stdin: its pipe breaks on our next answer.
+    process.stdout.once("error", () => resolve());
     transport.onclose = resolve;
   });
   await server.connect(transport);
