@@ -162,6 +162,7 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
         const context: CallContext = {
           owner,
           progressToken: extra?._meta?.progressToken,
+          signal: extra?.signal,
           progress: async (elapsedMs, message) => {
             await extra.sendNotification({
               method: "notifications/progress",

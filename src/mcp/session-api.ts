@@ -158,6 +158,8 @@ export async function pollLeased(
   lease: Lease,
   options: PollOptions,
   sink: OutputSink,
+  // True once the caller gave up (it ended the connection): no second try then.
+  cancelled: () => boolean = () => false,
 ): Promise<ReadResult> {
   let delivered = false;
   const counting = {
@@ -172,6 +174,7 @@ export async function pollLeased(
     return result;
   } catch (error) {
     lease.release(false);
+    if (cancelled()) throw new BgtermError(EXIT.internal, `the read of session ${files.id} was cancelled`);
     if (!lease.channel.closed || delivered) throw error;
     return pollSession(files, options, sink);
   }

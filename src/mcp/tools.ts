@@ -33,6 +33,7 @@ import {
   peekSession,
   pollLeased,
   pollSession,
+  type ReadResult,
   type ReadyCheck,
   readLabels,
   resolveSession,
@@ -61,6 +62,8 @@ const AGENT_ENV = { PAGER: "cat", GIT_PAGER: "cat", MANPAGER: "cat", GIT_TERMINA
 export interface CallContext {
   owner(): string;
   progressToken: string | number | undefined;
+  // Aborted when the client cancels the request.
+  signal?: AbortSignal;
   progress(elapsedMs: number, message: string): Promise<void>;
 }
 
@@ -214,10 +217,22 @@ async function pollRead(
     until: pattern,
     since_input: options.sinceInput,
   };
-  const lease = options.lease;
-  const read = await withProgress(context, `waiting for output of session ${files.id}`, () =>
-    lease ? pollLeased(files, lease, pollOptions, capture.sink) : pollSession(files, pollOptions, capture.sink),
-  );
+  // A live session answers on a kept connection; an ended one from its files.
+  const lease = options.lease ?? (await leaseChannel(files).catch(() => undefined));
+  // A cancelled call ends its connection: the supervisor drops the wait, and
+  // output that was not acknowledged stays unread for the next read.
+  const cancel = () => lease?.channel.end();
+  context.signal?.addEventListener("abort", cancel, { once: true });
+  let read: ReadResult;
+  try {
+    read = await withProgress(context, `waiting for output of session ${files.id}`, () =>
+      lease
+        ? pollLeased(files, lease, pollOptions, capture.sink, () => context.signal?.aborted === true)
+        : pollSession(files, pollOptions, capture.sink),
+    );
+  } finally {
+    context.signal?.removeEventListener("abort", cancel);
+  }
   return readOutputOf(capture, read, {
     yieldMs: wait.ms,
     requestedMs: wait.requested,
@@ -397,9 +412,7 @@ export async function readTool(input: z.infer<typeof S.readInput>, context: Call
     const output = await pollRead(files, { ...input, yield_ms: 0, idle_ms: 0 }, context);
     return result(output, renderRead(output));
   }
-  // A live session answers on a kept connection; an ended one from its files.
-  const lease = await leaseChannel(files).catch(() => undefined);
-  const output = await pollRead(files, input, context, { lease });
+  const output = await pollRead(files, input, context);
   return result(output, renderRead(output));
 }
 

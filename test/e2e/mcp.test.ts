@@ -369,6 +369,25 @@ describe("bgterm mcp", () => {
     expect(quick.id).toBeGreaterThan(0);
   });
 
+  test("a cancelled read consumes nothing: the next read gets the output", async () => {
+    const sh = await ok(agent, "terminal_start", { command: "sleep 1.5; echo LATER-$((3*3)); sleep 30", yield_ms: 0 });
+    const abort = new AbortController();
+    const cancelled = agent
+      .callTool({ name: "terminal_read", arguments: { id: sh.id, until: "LATER-9", yield_ms: 30_000 } }, undefined, {
+        signal: abort.signal,
+      })
+      .then(
+        () => "answered",
+        () => "cancelled",
+      );
+    await Bun.sleep(300); // the read is waiting (the output comes after 1.5 s)
+    abort.abort();
+    expect(await cancelled).toBe("cancelled");
+    const next = await ok(agent, "terminal_read", { id: sh.id, until: "LATER-9", yield_ms: 30_000 });
+    expect(next.outcome).toBe("matched");
+    expect(next.text).toContain("LATER-9");
+  });
+
   test("resources: the session list and a screen", async () => {
     const { resources } = await agent.listResources();
     expect(resources.map((r) => r.uri)).toContain("bgterm://sessions");
