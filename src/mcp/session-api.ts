@@ -27,6 +27,7 @@ import {
   watchLive,
   withSession,
 } from "../client/requests.ts";
+import { DEFAULT_MAX_BUFFER } from "../commands/start.ts";
 import { checkBackendName } from "../pty/backend.ts";
 import { foregroundProcess } from "../shared/procfs.ts";
 import { checkName } from "../shared/refs.ts";
@@ -37,7 +38,6 @@ export type { OutputSink, ReadResult, ReadyCheck, SessionFiles, SessionRecord, S
 export { buildRecord, listRecords, resolveSession, sessionState };
 export { buildLifecycle } from "../client/lifecycle-options.ts";
 
-const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
 type Channel = NonNullable<Awaited<ReturnType<typeof connect>>>;
 
 export interface StartRequest {
@@ -68,7 +68,7 @@ export async function startSession(request: StartRequest): Promise<{ files: Sess
     env: request.env,
     cols: request.cols,
     rows: request.rows,
-    max_buffer: DEFAULT_MAX_BUFFER,
+    max_buffer: DEFAULT_MAX_BUFFER, // start's default
     backend: checkBackendName(process.env.BGTERM_BACKEND ?? "bun"),
     // Kept in spec.json until session labels land (lifecycle work); readLabels reads them back.
     labels: request.labels,

@@ -2,6 +2,7 @@
 // adapter and returns structuredContent plus a compact text rendering.
 import path from "node:path";
 import { parseRegex } from "../cli/args.ts";
+import { DEFAULT_IDLE_MS, DEFAULT_YIELD_MS } from "../cli/shared.ts";
 import { BgtermError, EXIT, timeoutError, usageError } from "../errors.ts";
 import { parseSignal } from "../pty/signals.ts";
 import { checkReader } from "../shared/refs.ts";
@@ -19,6 +20,7 @@ import {
   renderText,
   deliveredUpTo,
 } from "./reads.ts";
+import startCommand from "../commands/start.ts";
 import type * as S from "./schemas.ts";
 import {
   buildLifecycle,
@@ -50,9 +52,9 @@ import {
 import type { z } from "zod";
 
 export const OWNER_LABEL = "mcp.owner";
-const DEFAULT_YIELD_MS = 10_000;
-const DEFAULT_IDLE_MS = 150;
 const START_YIELD_MS = 500;
+// The CLI's readiness default (start --ready-timeout).
+const READY_TIMEOUT_MS = Number(startCommand.options["ready-timeout"]?.default ?? 30_000);
 const CAP_MS = 50_000;
 const CAP_WITH_PROGRESS_MS = 600_000;
 const PROGRESS_EVERY_MS = 10_000;
@@ -303,7 +305,7 @@ export async function startTool(
   if (!reused) state.onStarted(files, input.ttl_ms);
   let ready: boolean | null = null;
   if (check || input.ready_url !== undefined) {
-    const timeout = clampWait(input.ready_timeout_ms, 30_000, context);
+    const timeout = clampWait(input.ready_timeout_ms, READY_TIMEOUT_MS, context);
     await withProgress(context, `waiting for session ${files.id} to be ready`, () =>
       input.ready_url !== undefined
         ? urlReady(input.ready_url, timeout.ms, files)
