@@ -1,14 +1,16 @@
-// The MCP server's one door to sessions: a thin adapter over src/client (the
-// same requests, launch, readiness, exec run and close the CLI uses), so
-// that moving to the client API of the architecture work is a change here only.
+// The MCP server's one door to sessions. Screen, wait, close and kill are the
+// client API's (src/client/api.ts) as they are; start, reads and exec use the
+// same src/client pieces the API is built from, for what the API does not
+// offer yet: a connection kept between calls, where a send's input began
+// (input_end), and exec output with its stream offsets.
 import type { LifecycleSpec } from "../shared/lifecycle.ts";
-import { sessionNeverStarted, usageError } from "../errors.ts";
+import { BgtermError, EXIT, sessionNeverStarted, usageError } from "../errors.ts";
 import { closeSession } from "../client/close.ts";
 import { checkWorkingDir, commandArgv, resolveProgram } from "../client/command-line.ts";
 import { checkShell, runInShell, type ShellRun } from "../client/exec.ts";
 import { launchSupervisor } from "../client/launch.ts";
 import { type ReadyCheck, waitUntilReady } from "../client/readiness.ts";
-import { outputTail, readOffline, screenOffline } from "../client/offline.ts";
+import { outputTail, readOffline } from "../client/offline.ts";
 import { buildRecord, listRecords, type SessionRecord } from "../client/record.ts";
 import { allocateSession, resolveSession, sessionState } from "../client/registry.ts";
 import {
@@ -20,14 +22,13 @@ import {
   pipelineInput,
   pollLive,
   type ReadResult,
-  requestOk,
-  screenLive,
   terminalModes,
   waitForExit,
   watchLive,
   withSession,
 } from "../client/requests.ts";
-import { DEFAULT_MAX_BUFFER } from "../commands/start.ts";
+import * as api from "../client/api.ts";
+import { DEFAULT_MAX_BUFFER } from "../client/api.ts";
 import { checkBackendName } from "../pty/backend.ts";
 import { foregroundProcess } from "../shared/procfs.ts";
 import { checkName } from "../shared/refs.ts";
@@ -256,34 +257,40 @@ export async function execInShell(
   }
 }
 
-// The rendered screen (live from the supervisor's emulator, or rebuilt from
-// the retained output of an ended session).
+// The rendered screen (live, or replayed from an ended session's output).
 export async function screenOf(files: SessionFiles, options: ScreenOptions): Promise<ScreenSnapshot> {
-  return withSession<ScreenSnapshot>(
-    files,
-    async (channel) => (await screenLive(files, channel, options)).screen,
-    () => screenOffline(files, options),
-  );
+  return api.screen(files.id, options);
 }
 
-// The exit code once the program exits (no limit: callers race it).
+// The exit code once the program exits (no limit: the server's exit watchers).
 export function exitCodeOf(files: SessionFiles): Promise<number> {
   return waitForExit(files);
 }
 
+// The first of several sessions to exit, or undefined when timeoutMs passed first.
+export async function firstExit(
+  targets: SessionFiles[],
+  timeoutMs: number,
+): Promise<{ id: number; exit_code: number } | undefined> {
+  try {
+    return await api.wait(
+      targets.map((files) => files.id),
+      { timeout_ms: timeoutMs },
+    );
+  } catch (error) {
+    if (error instanceof BgtermError && error.exitCode === EXIT.timeout) return undefined;
+    throw error;
+  }
+}
+
 export async function closeOne(files: SessionFiles, signal: NodeJS.Signals, graceMs: number): Promise<void> {
   forgetConnection(files.id);
-  await closeSession(files, signal, graceMs);
+  await api.close([files.id], { signal, grace_ms: graceMs });
 }
 
 // Delivers a signal to the terminal's foreground process group; the session stays.
 export async function signalForeground(files: SessionFiles, signal: NodeJS.Signals): Promise<void> {
-  const channel = await connectRunning(files);
-  try {
-    await requestOk(files, channel, { op: "signal", signal });
-  } finally {
-    channel.end();
-  }
+  await api.kill(files.id, { signal });
 }
 
 // The last bytes of retained output (for a list's last line), without any cursor.

@@ -2,7 +2,7 @@
 // adapter and returns structuredContent plus a compact text rendering.
 import path from "node:path";
 import { parseRegex } from "../cli/args.ts";
-import { DEFAULT_IDLE_MS, DEFAULT_YIELD_MS } from "../cli/shared.ts";
+import { DEFAULT_IDLE_MS, DEFAULT_READY_TIMEOUT_MS, DEFAULT_YIELD_MS } from "../client/api.ts";
 import { BgtermError, EXIT, timeoutError, usageError } from "../errors.ts";
 import { parseSignal } from "../pty/signals.ts";
 import { checkReader } from "../shared/refs.ts";
@@ -20,14 +20,13 @@ import {
   renderText,
   deliveredUpTo,
 } from "./reads.ts";
-import startCommand from "../commands/start.ts";
 import type * as S from "./schemas.ts";
 import {
   buildLifecycle,
   buildRecord,
   closeOne,
   execInShell,
-  exitCodeOf,
+  firstExit,
   type Lease,
   leaseChannel,
   listRecords,
@@ -53,8 +52,6 @@ import type { z } from "zod";
 
 export const OWNER_LABEL = "mcp.owner";
 const START_YIELD_MS = 500;
-// The CLI's readiness default (start --ready-timeout).
-const READY_TIMEOUT_MS = Number(startCommand.options["ready-timeout"]?.default ?? 30_000);
 const CAP_MS = 50_000;
 const CAP_WITH_PROGRESS_MS = 600_000;
 const PROGRESS_EVERY_MS = 10_000;
@@ -305,7 +302,7 @@ export async function startTool(
   if (!reused) state.onStarted(files, input.ttl_ms);
   let ready: boolean | null = null;
   if (check || input.ready_url !== undefined) {
-    const timeout = clampWait(input.ready_timeout_ms, READY_TIMEOUT_MS, context);
+    const timeout = clampWait(input.ready_timeout_ms, DEFAULT_READY_TIMEOUT_MS, context);
     await withProgress(context, `waiting for session ${files.id} to be ready`, () =>
       input.ready_url !== undefined
         ? urlReady(input.ready_url, timeout.ms, files)
@@ -517,20 +514,8 @@ export async function screenTool(input: z.infer<typeof S.screenInput>): Promise<
 export async function waitTool(input: z.infer<typeof S.waitInput>, context: CallContext): Promise<ToolResult> {
   const targets = input.ids.map(sessionRef);
   const timeout = clampWait(input.timeout_ms, DEFAULT_YIELD_MS, context);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), timeout.ms);
-  });
-  let winner: { files: SessionFiles; code: number } | null;
-  try {
-    winner = await withProgress(context, "waiting for an exit", () =>
-      Promise.race([Promise.any(targets.map(async (files) => ({ files, code: await exitCodeOf(files) }))), expired]),
-    );
-  } catch (error) {
-    throw error instanceof AggregateError ? error.errors[0] : error;
-  } finally {
-    clearTimeout(timer);
-  }
+  const first = await withProgress(context, "waiting for an exit", () => firstExit(targets, timeout.ms));
+  const winner = first ? { files: targets.find((files) => files.id === first.id)!, code: first.exit_code } : null;
   const structured = {
     outcome: winner ? ("exited" as const) : ("timeout" as const),
     id: winner?.files.id ?? null,
