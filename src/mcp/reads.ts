@@ -124,17 +124,6 @@ export interface WaitInfo {
   format: Format;
   // Patterns were matched from this offset on (default: the input's, else 0).
   since?: number;
-  // The reader whose cursor the read moved (none for reads by offset).
-  reader?: string;
-}
-
-// How far this server's reads of the default reader got per session: its
-// acknowledgement reaches the cursor file a moment later, so a list right
-// after a read would otherwise count those bytes as unread.
-const delivered = new Map<number, number>();
-
-export function deliveredUpTo(id: number): number {
-  return delivered.get(id) ?? 0;
 }
 
 // The structured result of a read-like call.
@@ -162,7 +151,6 @@ export function readOutputOf(capture: ReadCapture, result: ReadResult, wait: Wai
   else if (asked || wait.elapsedMs >= wait.yieldMs || result.to === result.from) outcome = "timeout";
   else outcome = "idle";
   const foreground = result.running ? foregroundOf(meta?.pid ?? null) : null;
-  if (wait.reader === "default" && result.to > deliveredUpTo(files.id)) delivered.set(files.id, result.to);
   return {
     id: files.id,
     name: meta?.name ?? null,

@@ -18,7 +18,6 @@ import {
   readOutputOf,
   renderRead,
   renderText,
-  deliveredUpTo,
 } from "./reads.ts";
 import type * as S from "./schemas.ts";
 import {
@@ -238,7 +237,6 @@ async function pollRead(
     elapsedMs: performance.now() - started,
     patterns,
     format: input.format ?? "text",
-    reader: pollOptions.reader,
   });
 }
 
@@ -541,7 +539,6 @@ export async function listTool(input: z.infer<typeof S.listInput>, context: Call
     .map((record) => {
       const files = resolveSession(String(record.id));
       const base = publicRecord(record, files);
-      base.unread_bytes = Math.max(0, record.end_offset - Math.max(record.cursor, deliveredUpTo(record.id)));
       return { ...base, owned: base.owner === me, last_line: lastLine(files) };
     })
     .filter((session) => input.all === true || session.owned);
