@@ -69,6 +69,7 @@ const SHAPES = {
   number: ["integer", "duration", "size"],
   string: ["string", "name", "regex", "file", "dir", "signal", "key", "session", "pair"],
   boolean: ["boolean"],
+  enum: ["enum"],
 } as const;
 type Shape = keyof typeof SHAPES;
 type Typed<S extends Shape, Many extends boolean> = Many extends true
@@ -77,7 +78,9 @@ type Typed<S extends Shape, Many extends boolean> = Many extends true
     ? z.ZodNumber
     : S extends "boolean"
       ? z.ZodBoolean
-      : z.ZodString;
+      : S extends "enum"
+        ? z.ZodType<string>
+        : z.ZodString;
 
 function typed<S extends Shape, Many extends boolean = false>(
   spec: Spec | undefined,
@@ -116,7 +119,27 @@ export const cli = {
     ready_regex: option(startCommand, "ready", "string"),
     ready_port: option(startCommand, "ready-port", "number"),
     ready_file: option(startCommand, "ready-file", "string"),
+    ready_url: option(startCommand, "ready-url", "string"),
     ready_timeout_ms: option(startCommand, "ready-timeout", "number", "Default 30000; capped like yield_ms"),
+    // Lifecycle (README "Lifecycle"); labels is an object here, not KEY=VALUE pairs.
+    label_help: startCommand.options.label?.help ?? "Labels",
+    max_runtime_ms: option(startCommand, "max-runtime", "number"),
+    ttl_ms: option(
+      startCommand,
+      "ttl",
+      "number",
+      "Enforced by the session's supervisor, so it holds after this server exits",
+    ),
+    rm: option(startCommand, "rm", "boolean"),
+    restart: option(startCommand, "restart", "enum"),
+    backoff: option(startCommand, "backoff", "boolean"),
+    max_restarts: option(startCommand, "max-restarts", "number"),
+    health_url: option(startCommand, "health-url", "string"),
+    health_port: option(startCommand, "health-port", "number"),
+    health_cmd: option(startCommand, "health-cmd", "string"),
+    health_interval_ms: option(startCommand, "health-interval", "number"),
+    health_threshold: option(startCommand, "health-threshold", "number"),
+    health_timeout_ms: option(startCommand, "health-timeout", "number"),
   },
   send: {
     keys: option<"string", true>(sendCommand, "key", "string", "tmux names"),

@@ -54,34 +54,24 @@ export const startInput = z.strictObject({
   ready_regex: cli.start.ready_regex.optional(),
   ready_port: cli.start.ready_port.optional(),
   ready_file: cli.start.ready_file.optional(),
-  ready_url: z
-    .string()
-    .url()
-    .optional()
-    .describe("Return once an HTTP request (HEAD) to this URL gets an answer below 500"),
+  ready_url: cli.start.ready_url.optional(),
   ready_timeout_ms: cli.start.ready_timeout_ms.optional(),
-  ttl_ms: z.number().int().min(1).optional().describe("Close the session after this many ms"),
-  // Lifecycle, as start's options (README "Lifecycle").
-  labels: z.record(z.string(), z.string()).optional().describe("Labels KEY=VALUE to find the session by later"),
-  max_runtime_ms: z
-    .number()
-    .int()
-    .min(0)
+  labels: z
+    .record(z.string(), z.string())
     .optional()
-    .describe("End the program (SIGTERM, SIGKILL 2 s later) once it has run this long; the session stays readable"),
-  restart: z.enum(["no", "on-failure", "always"]).optional().describe("Restart the program when it exits"),
-  backoff: z.boolean().optional().describe("With restart: wait 1 s, 2 s, 4 s ... (at most 5 min) between runs"),
-  max_restarts: z.number().int().min(0).optional().describe("With restart: at most this many restarts"),
-  health_url: z.string().optional().describe("Health check: GET on this http(s) URL must answer 2xx"),
-  health_port: z.number().int().min(1).max(65535).optional().describe("Health check: the session listens here"),
-  health_cmd: z.string().optional().describe("Health check: this shell command must exit 0"),
-  health_interval_ms: z.number().int().min(100).optional().describe("Time between health checks (default 10000)"),
-  health_threshold: z
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .describe("Failed checks in a row that mean unhealthy (default 3)"),
+    .describe(`${cli.start.label_help.replace(/ \(repeatable\)/, "")}s, as an object {"KEY": "VALUE"}`),
+  max_runtime_ms: cli.start.max_runtime_ms.optional(),
+  ttl_ms: cli.start.ttl_ms.optional(),
+  rm: cli.start.rm.optional(),
+  restart: cli.start.restart.optional(),
+  backoff: cli.start.backoff.optional(),
+  max_restarts: cli.start.max_restarts.optional(),
+  health_url: cli.start.health_url.optional(),
+  health_port: cli.start.health_port.optional(),
+  health_cmd: cli.start.health_cmd.optional(),
+  health_interval_ms: cli.start.health_interval_ms.optional(),
+  health_threshold: cli.start.health_threshold.optional(),
+  health_timeout_ms: cli.start.health_timeout_ms.optional(),
   yield_ms: z
     .number()
     .int()

@@ -2,7 +2,7 @@
 // goes to stdout only (the SDK's transport writes it); diagnostics to stderr.
 // Sessions it starts are ordinary sessions labelled with their owner (the
 // client's name and this server's pid); they outlive the server unless
-// --close-on-exit or ttl_ms says otherwise.
+// --close-on-exit or ttl_ms (kept by each session's supervisor) says otherwise.
 import { writeSync } from "node:fs";
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
@@ -96,7 +96,6 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
   );
   const ownSession = /^\d+$/.test(process.env.BGTERM_SESSION ?? "") ? Number(process.env.BGTERM_SESSION) : undefined;
   const subscribed = new Set<string>();
-  const ttlTimers = new Set<ReturnType<typeof setTimeout>>();
   // The owner label's value: printable, bounded (labels hold up to 256 bytes).
   const owner = () => {
     const name = (server.server.getClientVersion()?.name ?? "mcp-client").replace(/[^\x20-\x7e]/g, "?").slice(0, 200);
@@ -116,18 +115,11 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
   const state: ServerState = {
     ownSession,
     execShell: undefined,
-    onStarted(files, ttlMs) {
+    onStarted(files) {
       exitCodeOf(files).then(
         () => announceExit(files.id),
         () => announceExit(files.id),
       );
-      if (ttlMs !== undefined) {
-        const timer = setTimeout(() => {
-          ttlTimers.delete(timer);
-          closeOne(files, "SIGHUP", 1000).catch((error) => log(`ttl close of session ${files.id}: ${error.message}`));
-        }, ttlMs);
-        ttlTimers.add(timer);
-      }
     },
   };
 
@@ -355,7 +347,6 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
   log(`serving on stdio (tools: ${options.tier}${options.closeOnExit ? ", close on exit" : ""})`);
   await ended;
   dropConnections();
-  for (const timer of ttlTimers) clearTimeout(timer);
   if (options.closeOnExit) {
     const me = owner();
     const mine = listRecords(() => {})

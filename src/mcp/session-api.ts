@@ -1,18 +1,14 @@
-// The MCP server's one door to sessions. Screen, wait, close and kill are the
-// client API's (src/client/api.ts) as they are; start, reads and exec use the
+// The MCP server's one door to sessions. Start, screen, wait, close and kill
+// are the client API's (src/client/api.ts) as they are; reads and exec use the
 // same src/client pieces the API is built from, for what the API does not
 // offer yet: a connection kept between calls, where a send's input began
 // (input_end), and exec output with its stream offsets.
-import type { LifecycleSpec } from "../shared/lifecycle.ts";
-import { BgtermError, EXIT, sessionNeverStarted, usageError } from "../errors.ts";
-import { closeSession } from "../client/close.ts";
-import { checkWorkingDir, commandArgv, resolveProgram } from "../client/command-line.ts";
+import { BgtermError, EXIT, sessionNeverStarted } from "../errors.ts";
 import { checkShell, runInShell, type ShellRun } from "../client/exec.ts";
-import { launchSupervisor } from "../client/launch.ts";
-import { type ReadyCheck, waitUntilReady } from "../client/readiness.ts";
+import type { ReadyCheck } from "../client/readiness.ts";
 import { outputTail, readOffline } from "../client/offline.ts";
 import { buildRecord, listRecords, type SessionRecord } from "../client/record.ts";
-import { allocateSession, resolveSession, sessionState } from "../client/registry.ts";
+import { resolveSession, sessionLabels, sessionState } from "../client/registry.ts";
 import {
   connect,
   connectRunning,
@@ -28,82 +24,21 @@ import {
   withSession,
 } from "../client/requests.ts";
 import * as api from "../client/api.ts";
-import { DEFAULT_MAX_BUFFER } from "../client/api.ts";
-import { checkBackendName } from "../pty/backend.ts";
 import { foregroundProcess } from "../shared/procfs.ts";
-import { checkName } from "../shared/refs.ts";
 import type { ScreenOptions, ScreenSnapshot } from "../shared/screen-model.ts";
 import type { SessionFiles } from "../shared/session-files.ts";
 
 export type { OutputSink, ReadResult, ReadyCheck, SessionFiles, SessionRecord, ScreenSnapshot };
 export { buildRecord, listRecords, resolveSession, sessionState };
-export { buildLifecycle } from "../client/lifecycle-options.ts";
 
 type Channel = NonNullable<Awaited<ReturnType<typeof connect>>>;
 
-export interface StartRequest {
-  command: string[];
-  name: string | null;
-  cwd: string;
-  env: Record<string, string>;
-  cols: number;
-  rows: number;
-  ifExists: "error" | "reuse" | "replace";
-  labels: Record<string, string>;
-  // Time limits, restart policy, health checks (client/lifecycle-options.ts).
-  lifecycle?: LifecycleSpec;
-}
+// Starts a session (labels, readiness, time limits, restart, health: all the API's).
+export const startSession = api.startSession;
+export type StartOptions = api.StartOptions;
 
-// Starts a session as `bgterm start` does; `reused` when if_exists returned a live one.
-export async function startSession(request: StartRequest): Promise<{ files: SessionFiles; reused: boolean }> {
-  const cwd = checkWorkingDir(request.cwd);
-  const argv = commandArgv(request.command, request.env);
-  resolveProgram(argv[0]!, cwd, request.env);
-  const name = request.name === null ? null : checkName(request.name);
-  if (request.ifExists !== "error" && name === null) throw usageError("if_exists reuse or replace needs a name");
-  const spec = {
-    ...request.lifecycle,
-    name,
-    command: argv,
-    cwd,
-    env: request.env,
-    cols: request.cols,
-    rows: request.rows,
-    max_buffer: DEFAULT_MAX_BUFFER, // start's default
-    backend: checkBackendName(process.env.BGTERM_BACKEND ?? "bun"),
-    // Kept in spec.json until session labels land (lifecycle work); readLabels reads them back.
-    labels: request.labels,
-  };
-  let allocation = allocateSession(spec, request.ifExists === "error" ? "error" : "return");
-  if (allocation.kind === "taken" && request.ifExists === "replace") {
-    await closeSession(allocation.files, "SIGHUP", 1000);
-    allocation = allocateSession(spec);
-  }
-  if (allocation.kind === "taken") return { files: allocation.files, reused: true };
-  try {
-    await launchSupervisor(allocation.files, spec.env, spec.backend);
-  } catch (error) {
-    allocation.discard();
-    throw error;
-  }
-  return { files: allocation.files, reused: false };
-}
-
-// The labels a session was started with ({} for sessions started without any).
-export function readLabels(files: SessionFiles): Record<string, string> {
-  try {
-    const spec = files.readSpec() as { labels?: unknown };
-    const labels = spec.labels;
-    if (typeof labels !== "object" || labels === null) return {};
-    return Object.fromEntries(Object.entries(labels).filter(([, value]) => typeof value === "string"));
-  } catch {
-    return {};
-  }
-}
-
-export async function waitReady(files: SessionFiles, check: ReadyCheck, timeoutMs: number): Promise<void> {
-  await waitUntilReady(files, check, timeoutMs);
-}
+// The labels a session was started with ({} for none, or a spec that cannot be read).
+export const readLabels = (files: SessionFiles): Record<string, string> => sessionLabels(files);
 
 // One idle connection per session, kept between calls for a short while: a
 // burst of calls saves the connect, the version hello and the supervisor's
@@ -180,9 +115,6 @@ export async function pollLeased(
     return pollSession(files, options, sink);
   }
 }
-
-// A connection for input, or exit 4 saying why there is none (the CLI's sentences).
-export { connectRunning };
 
 export async function modesOf(files: SessionFiles, channel: Channel) {
   return terminalModes(files, channel);

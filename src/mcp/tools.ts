@@ -1,7 +1,5 @@
-// The tool handlers: each turns validated input into calls on the session
-// adapter and returns structuredContent plus a compact text rendering.
-import path from "node:path";
-import { parseRegex } from "../cli/args.ts";
+// The tool handlers: each turns validated input into calls on the client API
+// (through session-api.ts) and returns structuredContent plus a compact text.
 import { DEFAULT_IDLE_MS, DEFAULT_READY_TIMEOUT_MS, DEFAULT_YIELD_MS } from "../client/api.ts";
 import { BgtermError, EXIT, timeoutError, usageError } from "../errors.ts";
 import { parseSignal } from "../pty/signals.ts";
@@ -21,7 +19,6 @@ import {
 } from "./reads.ts";
 import type * as S from "./schemas.ts";
 import {
-  buildLifecycle,
   buildRecord,
   closeOne,
   execInShell,
@@ -34,16 +31,15 @@ import {
   pollLeased,
   pollSession,
   type ReadResult,
-  type ReadyCheck,
   readLabels,
   resolveSession,
   type SessionFiles,
   type SessionRecord,
   screenOf,
+  type StartOptions,
   signalForeground,
   startSession,
   tailBytes,
-  waitReady,
   watchForOutput,
   writeInputPipelined,
 } from "./session-api.ts";
@@ -69,7 +65,7 @@ export interface CallContext {
 export interface ServerState {
   ownSession: number | undefined;
   execShell: number | undefined;
-  onStarted(files: SessionFiles, ttlMs: number | undefined): void;
+  onStarted(files: SessionFiles): void;
 }
 
 export interface ToolResult {
@@ -155,30 +151,6 @@ function publicRecord(record: SessionRecord, files: SessionFiles) {
   };
 }
 
-// ---- readiness over HTTP (until start --ready-url lands in the client) ----
-
-async function urlReady(url: string, timeoutMs: number, files: SessionFiles): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  const backoff = [20, 50, 100, 200, 250];
-  for (let round = 0; ; round++) {
-    try {
-      // HEAD: an answer is all we need, and no body is left unread mid-transfer.
-      const response = await fetch(url, { method: "HEAD", signal: AbortSignal.timeout(2000), redirect: "manual" });
-      await response.body?.cancel();
-      if (response.status < 500) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (files.readStatus()) {
-      throw new BgtermError(EXIT.notRunning, `session ${files.id} exited before it was ready`);
-    }
-    if (performance.now() >= deadline) {
-      throw timeoutError(`session ${files.id} was not ready after ${timeoutMs} ms (it is still running)`);
-    }
-    await Bun.sleep(backoff[Math.min(round, backoff.length - 1)]!);
-  }
-}
-
 // ---- the poll shared by start, send and read --------------------------------
 
 interface PollRequest {
@@ -247,67 +219,45 @@ export async function startTool(
   state: ServerState,
   context: CallContext,
 ): Promise<ToolResult> {
-  const cwd = input.cwd ?? process.cwd();
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    TERM: "xterm-256color",
-    ...(input.env_profile === "agent" ? AGENT_ENV : {}),
-    ...input.env,
-  };
-  delete env.BGTERM_SESSION; // set again for the new session
-  const readyKinds = (["ready_regex", "ready_port", "ready_file", "ready_url"] as const).filter(
-    (key) => input[key] !== undefined,
-  );
-  if (readyKinds.length > 1) throw usageError(`give only one of ${readyKinds.join(", ")}`);
-  const check: ReadyCheck | undefined =
-    input.ready_regex !== undefined
-      ? { kind: "regex", pattern: parseRegex(input.ready_regex, "ready_regex") }
-      : input.ready_port !== undefined
-        ? { kind: "port", port: input.ready_port }
-        : input.ready_file !== undefined
-          ? { kind: "file", file: path.resolve(cwd, input.ready_file) }
-          : undefined;
   const command =
     input.command === undefined ? [] : typeof input.command === "string" ? [input.command] : input.command;
-  const text = (value: number | string | undefined) => (value === undefined ? undefined : String(value));
-  const lifecycle = buildLifecycle(
-    {
-      labels: Object.entries(input.labels ?? {}).map(([key, value]) => `${key}=${value}`),
-      max_runtime: text(input.max_runtime_ms),
-      restart: input.restart,
-      backoff: input.backoff,
-      max_restarts: text(input.max_restarts),
-      health_url: input.health_url,
-      health_port: text(input.health_port),
-      health_cmd: input.health_cmd,
-      health_interval: text(input.health_interval_ms),
-      health_threshold: text(input.health_threshold),
-    },
-    cwd,
-    (key) => (key === "max_runtime" || key === "health_interval" ? `${key}_ms` : key),
+  const readiness = [input.ready_regex, input.ready_port, input.ready_file, input.ready_url].some(
+    (v) => v !== undefined,
   );
-  const { files, reused } = await startSession({
-    lifecycle,
-    command,
-    name: input.name ?? null,
-    cwd,
-    env,
-    cols: input.cols ?? 120,
-    rows: input.rows ?? 40,
-    ifExists: input.if_exists ?? "error",
-    labels: { ...lifecycle.labels, [OWNER_LABEL]: context.owner() },
-  });
-  if (!reused) state.onStarted(files, input.ttl_ms);
-  let ready: boolean | null = null;
-  if (check || input.ready_url !== undefined) {
-    const timeout = clampWait(input.ready_timeout_ms, DEFAULT_READY_TIMEOUT_MS, context);
-    await withProgress(context, `waiting for session ${files.id} to be ready`, () =>
-      input.ready_url !== undefined
-        ? urlReady(input.ready_url, timeout.ms, files)
-        : waitReady(files, check!, timeout.ms),
-    );
-    ready = true;
-  }
+  const timeout = clampWait(input.ready_timeout_ms, DEFAULT_READY_TIMEOUT_MS, context);
+  const { record, reused } = await withProgress(context, "waiting for the session to be ready", () =>
+    startSession({
+      command,
+      name: input.name ?? null,
+      cwd: input.cwd,
+      env: { ...(input.env_profile === "agent" ? AGENT_ENV : {}), ...input.env },
+      cols: input.cols ?? 120,
+      rows: input.rows ?? 40,
+      reuse: input.if_exists === "reuse",
+      replace: input.if_exists === "replace",
+      ready: input.ready_regex,
+      ready_port: input.ready_port,
+      ready_file: input.ready_file,
+      ready_url: input.ready_url,
+      ready_timeout_ms: timeout.ms,
+      labels: { ...input.labels, [OWNER_LABEL]: context.owner() },
+      max_runtime_ms: input.max_runtime_ms,
+      ttl_ms: input.ttl_ms,
+      rm: input.rm,
+      restart: input.restart as StartOptions["restart"],
+      backoff: input.backoff,
+      max_restarts: input.max_restarts,
+      health_url: input.health_url,
+      health_port: input.health_port,
+      health_cmd: input.health_cmd,
+      health_interval_ms: input.health_interval_ms,
+      health_threshold: input.health_threshold,
+      health_timeout_ms: input.health_timeout_ms,
+    }),
+  );
+  const files = resolveSession(String(record.id));
+  if (!reused) state.onStarted(files);
+  const ready = readiness ? true : null;
   const yieldMs = input.yield_ms ?? (ready ? 0 : START_YIELD_MS);
   const output =
     yieldMs > 0 || ready ? await pollRead(files, { ...input, yield_ms: yieldMs }, context, { defaultYield: 0 }) : null;
@@ -474,25 +424,16 @@ async function ownShell(state: ServerState, context: CallContext): Promise<Sessi
       // Closed meanwhile: start another.
     }
   }
-  const shell = Bun.which("bash") ?? "/bin/sh";
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    TERM: "xterm-256color",
-    ...AGENT_ENV,
-  };
-  delete env.BGTERM_SESSION;
-  const { files } = await startSession({
-    command: [shell],
-    name: null,
-    cwd: process.cwd(),
-    env,
+  const { record } = await startSession({
+    command: [Bun.which("bash") ?? "/bin/sh"],
+    env: AGENT_ENV,
     cols: 120,
     rows: 40,
-    ifExists: "error",
     labels: { [OWNER_LABEL]: context.owner(), "mcp.role": "exec-shell" },
   });
+  const files = resolveSession(String(record.id));
   state.execShell = files.id;
-  state.onStarted(files, undefined);
+  state.onStarted(files);
   return files;
 }
 
