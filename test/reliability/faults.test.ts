@@ -157,9 +157,12 @@ describe("containment", () => {
     const out = await bg.ok([
       "send",
       id,
-      "sleep 1000 & (sleep 1001 | cat) & python3 -c 'import os,time; os.setpgid(0,0); print(\"grp\", os.getpid(), flush=True); time.sleep(1000)' & sleep 0.5; echo sp''awned",
+      "sleep 1000 & (sleep 1001 | cat) & python3 -c 'import os,time; os.setpgid(0,0); print(\"grp\", os.getpid(), flush=True); time.sleep(1000)' &",
+      // The echo of the command holds `"grp", os` — only python's own line has digits after "grp ".
       "--until",
-      "spawned",
+      "grp \\d+",
+      "--yield",
+      "30000",
       "--plain",
     ]);
     expect(out).toContain("grp ");
