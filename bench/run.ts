@@ -399,6 +399,60 @@ async function screenCost(): Promise<void> {
   }
 }
 
+// ---- 5c. fidelity: screen during a flood, lines --tail after a long session --------
+async function fidelityCost(tmuxSkip?: string): Promise<void> {
+  console.error("5c. screen during a flood, lines --tail");
+  // `yes` never stops: screen must answer anyway, as of the offset it names.
+  const id = await bg(["start", "yes"]);
+  await bg(["poll", id, "--until", "y", "--yield", "10000", "--reader", "probe"]);
+  const flood = await measure(N, 3, async () => (await run([BIN, "screen", id])).ms);
+  await bg(["close", id]);
+  let compare: { label: string; value: Stats } | undefined;
+  if (!tmuxSkip) {
+    const socket = `bgb-flood-${process.pid}`;
+    trackTmux(socket);
+    Bun.spawnSync(["tmux", "-L", socket, "new-session", "-d", "-s", "fl", "-x", "80", "-y", "24", "yes"]);
+    await Bun.sleep(500);
+    const tmux = await measure(
+      N,
+      3,
+      async () => (await run(["tmux", "-L", socket, "capture-pane", "-p", "-t", "fl"])).ms,
+    );
+    Bun.spawnSync(["tmux", "-L", socket, "kill-server"]);
+    compare = { label: "tmux capture-pane", value: tmux };
+  }
+  record({
+    section: "screen",
+    metric: "screen while `yes` floods the session",
+    unit: "ms",
+    value: flood,
+    ...(compare ? { compare } : {}),
+    target: "< 50 ms",
+    met: flood.median < 50,
+  });
+  // lines --tail 10 after 50 MiB of 64-byte lines: read backwards from the end.
+  const mib = 50;
+  const long = await bg([
+    "start",
+    "--max-buffer",
+    "64M",
+    "sh",
+    "-c",
+    `head -c ${(mib * MiB * 3) / 4} /dev/urandom | base64 -w 63; echo END; exec sleep 600`,
+  ]);
+  await bg(["poll", long, "--until", "^END", "--yield", "120000", "--reader", "probe"]);
+  const tail = await measure(N, 3, async () => (await run([BIN, "lines", long, "--tail", "10"])).ms);
+  await bg(["close", long]);
+  record({
+    section: "lines",
+    metric: `lines --tail 10 after ${mib} MiB`,
+    unit: "ms",
+    value: tail,
+    target: "< 50 ms",
+    met: tail.median < 50,
+  });
+}
+
 // ---- 6. idle cost ---------------------------------------------------------------------
 async function idleCost(): Promise<void> {
   console.error("6. idle cost");
@@ -535,6 +589,7 @@ async function main(): Promise<void> {
   if (only("wake-up")) await wakeUp(floor);
   if (only("throughput")) await throughput();
   if (only("screen")) await screenCost();
+  if (only("fidelity")) await fidelityCost(tmuxSkip);
   if (only("idle")) await idleCost();
   if (only("scale")) await scale();
   if (only("flood")) await flood();

@@ -91,7 +91,10 @@ export interface BgCommand extends Required<Pick<CommandSpec, "name" | "summary"
 // Every command takes these; main.ts also accepts them before the command.
 export const globalOptions: Record<string, OptionSpec> = {
   json: { kind: "boolean", help: "Print one JSON document on stdout (errors as JSON on stderr)" },
-  plain: { kind: "boolean", help: "Strip ANSI/OSC escape sequences and turn CRLF into LF" },
+  plain: {
+    kind: "boolean",
+    help: "Text only: escape sequences removed, CRLF to LF, no control bytes but newline and tab",
+  },
   help: { kind: "boolean", short: "h", help: "Show this help" },
 };
 

@@ -123,6 +123,7 @@ export const screenOutput = s.object({
   alternate_screen: s.boolean(),
   lines: s.array(s.string()),
   approximate: s.boolean({ description: "rebuilt from retained output only (some was dropped)" }),
+  end_offset: s.integer({ minimum: 0, description: "the screen after this many bytes of output" }),
 });
 
 export const linesOutput = s.object({

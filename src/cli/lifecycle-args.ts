@@ -5,7 +5,8 @@ import type { LifecycleInput } from "../client/lifecycle-options.ts";
 import type { OptionSpec, ParsedArgs } from "./command.ts";
 
 export const READY_OPTIONS: Record<string, OptionSpec> = {
-  ready: { kind: "regex", help: "Ready once the output matches this regex" },
+  ready: { kind: "regex", help: "Ready once the output matches this regex (as text without escapes)" },
+  "match-raw": { kind: "boolean", help: "Match --ready against the raw bytes, escape sequences included" },
   "ready-port": {
     kind: "integer",
     min: 1,
@@ -50,6 +51,7 @@ export function lifecycleInput(args: ParsedArgs): LifecycleInput {
   const text = (key: string) => (args[key] === undefined ? undefined : String(args[key]));
   return {
     ready: text("ready"),
+    ready_match_raw: args["match-raw"] === true,
     ready_port: text("ready-port"),
     ready_file: text("ready-file"),
     ready_url: text("ready-url"),

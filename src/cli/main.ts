@@ -4,7 +4,7 @@
 import pkg from "../../package.json" with { type: "json" };
 import { parseArgs } from "./args.ts";
 import { globalOptions } from "./command.ts";
-import { outputMode, printLine } from "./output.ts";
+import { OutputClosedError, outputMode, printLine } from "./output.ts";
 import { findCommand } from "../commands/index.ts";
 import { BgtermError, EXIT, unknownCommand, unknownOption } from "../errors.ts";
 
@@ -66,7 +66,10 @@ export async function main(argv: string[]): Promise<never> {
     const message = error instanceof Error ? error.message : String(error);
     const { reportError, writeStderr } = await import("./messages.ts");
     const json = wantsJson(argv) && argv[0] !== "_supervise";
-    reportError(code, message, { json, detail: known ? error.detail : undefined });
+    // A closed stdout: nothing to say, whoever would read it is gone.
+    if (!(error instanceof OutputClosedError)) {
+      reportError(code, message, { json, detail: known ? error.detail : undefined });
+    }
     if (!known && process.env.DEBUG) writeStderr(`${(error as Error).stack}`);
   }
   process.exit(code);

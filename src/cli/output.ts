@@ -3,6 +3,7 @@
 // Startup matters here (every CLI call pays it): node:tty and picocolors cost
 // ~9 ms to load, so the TTY check reads /proc and colours load only for a TTY.
 import fs from "node:fs";
+import { BgtermError, errnoCode } from "../errors.ts";
 
 // Set once by main.ts from the global flags.
 export const outputMode = { json: false, plain: false };
@@ -30,8 +31,23 @@ async function palette(): Promise<{ dim: Paint; green: Paint; red: Paint; yellow
   return pc.createColors(true);
 }
 
+// stdout was closed by its reader (`bgterm ls | head -1`): like other Unix
+// tools, bgterm stops quietly (exit 141, as if killed by SIGPIPE). Thrown
+// before a read's cursor moves, so unwritten output stays unread.
+export class OutputClosedError extends BgtermError {
+  constructor() {
+    super(128 + 13, "standard output was closed");
+  }
+}
+
 export async function writeBytes(bytes: Uint8Array): Promise<void> {
-  if (bytes.length > 0) await Bun.write(Bun.stdout, bytes);
+  if (bytes.length === 0) return;
+  try {
+    await Bun.write(Bun.stdout, bytes);
+  } catch (error) {
+    if (errnoCode(error) === "EPIPE") throw new OutputClosedError();
+    throw error;
+  }
 }
 
 export async function printLine(text: string): Promise<void> {

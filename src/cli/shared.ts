@@ -13,7 +13,11 @@ export const readerOptions: Record<string, OptionSpec> = {
 
 export const waitOptions: Record<string, OptionSpec> = {
   yield: { kind: "duration", default: DEFAULT_YIELD_MS, help: "Wait at most this long" },
-  until: { kind: "regex", help: "Wait until new output matches this regex (exit 124 if the yield ends first)" },
+  until: {
+    kind: "regex",
+    help: "Wait until new output matches this regex, as text without escapes (exit 124 if the yield ends first)",
+  },
+  "match-raw": { kind: "boolean", help: "Match --until against the raw bytes, escape sequences included" },
   idle: {
     kind: "duration",
     help: `Return once output has been quiet this long (default ${DEFAULT_IDLE_MS}, 0 with --until; 0 returns at the first output)`,
@@ -38,5 +42,6 @@ export function pollOptions(args: ParsedArgs): PollOptions {
     yield_ms: parseMs(args.yield as string | undefined, "--yield") ?? DEFAULT_YIELD_MS,
     idle_ms: idle,
     until,
+    match_raw: args["match-raw"] === true,
   };
 }

@@ -122,7 +122,7 @@ export async function runInShell(
   const chunks: Buffer[] = [];
   const collect = { write: (chunk: Uint8Array) => void chunks.push(Buffer.from(chunk)) };
   const watch = (until: { source: string; flags: string }, yieldMs: number) =>
-    watchLive(files, channel, { since, until, yield_ms: yieldMs, idle_ms: 0 }, collect);
+    watchLive(files, channel, { since, until, match_raw: true, yield_ms: yieldMs, idle_ms: 0 }, collect);
 
   let result = await watch(markers.endPattern, timeoutMs);
   let bytes = Buffer.concat(chunks);

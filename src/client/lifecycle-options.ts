@@ -16,6 +16,8 @@ import {
 // Option values by their snake_case key (the bgterm.toml spelling).
 export interface LifecycleInput {
   ready?: string;
+  // Match `ready` against the raw bytes, not the text a user sees.
+  ready_match_raw?: boolean;
   ready_port?: string;
   ready_file?: string;
   ready_url?: string;
@@ -57,7 +59,7 @@ function readyCheck(input: LifecycleInput, cwd: string, name: OptionNamer): Read
     } catch (error) {
       throw usageError(`${name("ready")}: invalid regular expression: ${(error as Error).message}`);
     }
-    return { kind: "regex", pattern: { source: input.ready, flags: "m" } };
+    return { kind: "regex", pattern: { source: input.ready, flags: "m" }, raw: input.ready_match_raw === true };
   }
   if (input.ready_port !== undefined) {
     return { kind: "port", port: whole(input.ready_port, name("ready_port"), 1, 65535) };
@@ -144,6 +146,7 @@ export function describeReady(ready: ReadyCheck | undefined): string {
 // The same options as the client API takes them: JSON values, durations in ms.
 export interface LifecycleOptions {
   ready?: string;
+  ready_match_raw?: boolean;
   ready_port?: number;
   ready_file?: string;
   ready_url?: string;
@@ -172,6 +175,7 @@ export function lifecycleFromOptions(options: LifecycleOptions, cwd: string): Li
   return buildLifecycle(
     {
       ready: options.ready,
+      ready_match_raw: options.ready_match_raw,
       ready_port: text(options.ready_port),
       ready_file: options.ready_file,
       ready_url: options.ready_url,

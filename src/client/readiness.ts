@@ -92,9 +92,12 @@ export async function waitUntilReady(files: SessionFiles, check: ReadyCheck, tim
     const exited = waitExitLive(files, exitWatch).catch(() => null);
     const ready =
       check.kind === "regex"
-        ? watchLive(files, channel, { since: 0, until: check.pattern, yield_ms: timeoutMs, idle_ms: 0 }, discard).then(
-            (result) => result.matched === true,
-          )
+        ? watchLive(
+            files,
+            channel,
+            { since: 0, until: check.pattern, match_raw: check.raw, yield_ms: timeoutMs, idle_ms: 0 },
+            discard,
+          ).then((result) => result.matched === true)
         : (check.kind === "port"
             ? portReady(files, check.port, stop)
             : check.kind === "url"

@@ -1,5 +1,6 @@
 // bgterm exec: run a command in the session's shell; print only its output and
 // exit with its status.
+import { PlainFilter } from "../text/plain.ts";
 import { parseMs } from "../cli/args.ts";
 import { command, sessionArg } from "../cli/command.ts";
 import { execOutput } from "../cli/json-output.ts";
@@ -16,15 +17,17 @@ export default command({
   },
   output: execOutput,
   async run(args) {
+    const plain = outputMode.plain ? new PlainFilter() : undefined;
     const options: api.ExecOptions = {
       command: (args.command as string[]).join(" "),
       timeout_ms: parseMs(args.timeout as string | undefined, "--timeout"),
       interrupt: args.interrupt === true,
-      // Without --json the output is printed byte for byte.
-      sink: outputMode.json ? undefined : { write: (chunk) => writeBytes(chunk) },
+      // Without --json the output is printed byte for byte (or as --plain text).
+      sink: outputMode.json ? undefined : { write: (chunk) => writeBytes(plain ? plain.push(chunk) : chunk) },
     };
     try {
       const result = await api.exec(args.session as string, options);
+      if (plain) await writeBytes(plain.flush());
       if (outputMode.json) await printJson(result);
       return result.exit_code ?? 0;
     } catch (error) {

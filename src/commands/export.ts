@@ -5,7 +5,7 @@ import { printLine, writeBytes } from "../cli/output.ts";
 import { readEvents } from "../shared/events.ts";
 import { withRetainedOutput } from "../client/offline.ts";
 import { resolveSession } from "../client/registry.ts";
-import { PlainFilter } from "../text/plain.ts";
+import { scanTranscript } from "../client/transcript.ts";
 
 export default command({
   name: "export",
@@ -30,9 +30,21 @@ export default command({
     await withRetainedOutput(files, async (ring, meta) => {
       const start = ring.retainedStart(end);
       if (format === "txt") {
-        const plain = new PlainFilter();
-        for (const { bytes } of ring.chunks(start, end, 1 << 20)) await writeBytes(plain.push(bytes));
-        return void (await writeBytes(plain.flush()));
+        // The same lines as `lines`: as a terminal of the session's width shows them.
+        let out: string[] = [];
+        const flush = async () => {
+          if (out.length > 0) await writeBytes(Buffer.from(`${out.join("\n")}\n`));
+          out = [];
+        };
+        await scanTranscript(
+          files,
+          ({ endLine }) => ({ from: 0, to: endLine }),
+          async (_line, text) => {
+            out.push(text);
+            if (out.length >= 4096) await flush();
+          },
+        );
+        return void (await flush());
       }
       await printLine(
         JSON.stringify({

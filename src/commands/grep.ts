@@ -18,7 +18,7 @@ export default command({
   },
   output: grepOutput,
   async run(args) {
-    const matches = api.grep({
+    const matches = await api.grep({
       pattern: args.pattern as string,
       sessions: args.sessions as string[],
       regex: args.regex === true,

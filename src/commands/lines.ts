@@ -18,7 +18,7 @@ function parseRange(text: string): { from: number; to?: number } {
 
 export default command({
   name: "lines",
-  summary: "Print the transcript as lines (escapes stripped, CR overwrites resolved)",
+  summary: "Print the transcript as lines, as a terminal of the session's width shows them",
   args: [
     sessionArg,
     { name: "range", optional: true, help: "START[:END], zero-based absolute line numbers, END exclusive" },
@@ -31,7 +31,7 @@ export default command({
   async run(args) {
     const asked = args.range === undefined ? { from: 0 } : parseRange(args.range as string);
     const tail = parseInteger(args.tail as string | undefined, "--tail", 0, Number.MAX_SAFE_INTEGER);
-    const result = api.lines(args.session as string, { ...asked, tail });
+    const result = await api.lines(args.session as string, { ...asked, tail });
     if (outputMode.json) return printJson(result);
     const { lines, start_line: from } = result;
     for (const [i, line] of lines.entries()) await printLine(args.number ? `${from + i}\t${line}` : line);

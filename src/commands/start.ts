@@ -64,6 +64,7 @@ export default command({
         args["max-buffer"] === undefined ? undefined : parseSize(args["max-buffer"] as string, "--max-buffer"),
       backend: args.backend === undefined ? undefined : checkBackendName(args.backend as string),
       ready: lifecycle.ready,
+      ready_match_raw: lifecycle.ready_match_raw,
       ready_port: parseInteger(lifecycle.ready_port, "--ready-port", 1, 65535),
       ready_file: lifecycle.ready_file,
       ready_url: lifecycle.ready_url,

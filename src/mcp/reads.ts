@@ -77,10 +77,10 @@ const EXEC_MARKER = /\x1e[SER][0-9a-f]{16}(?::\d+)?\x1e/g;
 
 export function renderText(bytes: Buffer, format: Format): string {
   if (format === "raw") return bytes.toString("utf8");
-  const plain = new PlainFilter();
-  const text = Buffer.concat([plain.push(bytes), plain.flush()])
-    .toString("utf8")
-    .replace(EXEC_MARKER, "");
+  // Markers go first: --plain filtering removes their RS bytes.
+  const plain = new PlainFilter({ keepOverwrites: format === "lines" });
+  const unmarked = Buffer.from(bytes.toString("utf8").replace(EXEC_MARKER, ""));
+  const text = Buffer.concat([plain.push(unmarked), plain.flush()]).toString("utf8");
   return format === "lines" ? text.split("\n").map(resolveOverwrites).join("\n") : text;
 }
 

@@ -233,6 +233,7 @@ export const screenOutput = z.object({
   cursor_y: z.number(),
   alternate_screen: z.boolean(),
   approximate: z.boolean(),
+  end_offset: z.number(),
   lines: z.array(z.string()),
 });
 

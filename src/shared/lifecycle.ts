@@ -5,7 +5,8 @@ import { usageError } from "../errors.ts";
 
 // How to tell that a session is ready (start --ready*, wait --ready, up's `after`).
 export type ReadyCheck =
-  | { kind: "regex"; pattern: { source: string; flags: string } }
+  // Matched against the text a user sees, or the raw bytes with `raw`.
+  | { kind: "regex"; pattern: { source: string; flags: string }; raw?: boolean }
   | { kind: "port"; port: number }
   | { kind: "file"; file: string }
   | { kind: "url"; url: string };

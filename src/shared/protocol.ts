@@ -27,6 +27,9 @@ export interface WaitSpec {
   yield_ms: number;
   idle_ms: number;
   until?: { source: string; flags: string };
+  // --match-raw: match --until against the bytes, escape sequences included,
+  // instead of the text a user sees.
+  match_raw?: boolean;
   // --until matches only output from this offset on (the call's start).
   since?: number;
   // Instead of `since`: the end of output just before this connection's last

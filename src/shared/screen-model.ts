@@ -1,17 +1,23 @@
 // The session's screen as a terminal would show it: a headless xterm.js fed
 // from the output ring. The emulator is created on the first request (screen,
-// or keys that depend on terminal modes), or by the supervisor once a chatty
-// session goes quiet, and replays the retained output; from then on it is fed
-// lazily, so capture never waits on it: on demand, after output goes quiet,
-// and, before any byte could fall out of retention unseen, once the unfed part
-// reaches half the ring. If retention had already dropped output before the
-// emulator existed, the snapshot says so (`approximate`).
-import type { Terminal as XtermTerminal } from "@xterm/headless";
+// or keys that depend on terminal modes), on the first terminal query, or by
+// the supervisor once a chatty session goes quiet, and replays the retained
+// output; from then on it is fed lazily, so capture never waits on it: on
+// demand, after output goes quiet, and, before any byte could fall out of
+// retention unseen, once the unfed part reaches half the ring. If retention had
+// already dropped output before the emulator existed, the snapshot says so
+// (`approximate`). Parsing goes in bounded slices with the event loop free in
+// between, and snapshots are taken between slices, at a named offset.
 import { feedCollector } from "./memory.ts";
+import { createTerminal, parseNow, type Terminal } from "./terminal.ts";
 import type { OutputRing } from "./ring.ts";
+import { serializeRow } from "./sgr.ts";
 
-const FEED_SLICE = 256 * 1024;
+// One slice parses in a few ms even for the slowest output (many short lines).
+const FEED_SLICE = 32 * 1024;
 const DEFAULT_SCROLLBACK = 1000;
+// Output kept in memory for the emulator once retention has dropped it.
+const MAX_KEPT = 4 * 1024 * 1024;
 
 export interface ScreenSnapshot {
   rows: number;
@@ -23,6 +29,8 @@ export interface ScreenSnapshot {
   // Output was dropped by retention before the emulator saw it: the screen is
   // rebuilt from the retained output only and may differ from a real terminal.
   approximate: boolean;
+  // The screen is the one after this many bytes of output.
+  end_offset: number;
 }
 
 export interface ScreenOptions {
@@ -30,40 +38,91 @@ export interface ScreenOptions {
   ansi?: boolean;
 }
 
-type SerializeAddon = import("@xterm/addon-serialize").SerializeAddon;
+interface Waiter {
+  target: number;
+  deadline: number;
+  resolve: () => void;
+}
 
 export class ScreenModel {
-  private term?: XtermTerminal;
-  private serializer?: SerializeAddon;
+  private term?: Terminal;
   private fed = 0;
   private feeding?: Promise<void>;
   private approximate = false;
+  // Set once anything asked for the emulator (it may still be loading).
+  private wanted = false;
+  // Output that left the ring before it was parsed: [keptStart, keptEnd).
+  private kept: Uint8Array[] = [];
+  private keptStart = 0;
+  private keptEnd = 0;
+  private keptBytes = 0;
+  private readonly waiters = new Set<Waiter>();
 
+  // `answer` receives the emulator's replies to terminal queries.
   constructor(
     private readonly ring: OutputRing,
     private cols: number,
     private rows: number,
+    private readonly answer?: (data: string) => void,
   ) {}
 
-  private async create(end: number): Promise<XtermTerminal> {
+  private async create(end: number): Promise<Terminal> {
     if (this.term) return this.term;
-    const [{ Terminal }, { SerializeAddon }] = await Promise.all([
-      import("@xterm/headless"),
-      import("@xterm/addon-serialize"),
-    ]);
-    if (this.term) return this.term;
-    const term = new Terminal({
+    if (!this.wanted) {
+      // From here on, output about to leave retention unparsed is kept (see
+      // beforeWrite), also while the emulator loads.
+      this.wanted = true;
+      this.fed = this.ring.retainedStart(end);
+      this.approximate = this.fed > 0;
+    }
+    const term = await createTerminal({
       cols: this.cols,
       rows: this.rows,
       scrollback: DEFAULT_SCROLLBACK,
-      allowProposedApi: true,
+      answer: this.answer,
     });
-    this.serializer = new SerializeAddon();
-    term.loadAddon(this.serializer as never);
-    this.term = term;
-    this.fed = this.ring.retainedStart(end);
-    this.approximate = this.fed > 0;
-    return term;
+    this.term ??= term;
+    return this.term;
+  }
+
+  // Called before `chunk` is written to the ring at offset `end`: bytes the
+  // write will drop before the emulator parsed them are kept in memory (up to
+  // MAX_KEPT), so the screen stays exact whatever the retention. Capture does
+  // not wait for parsing; sessions whose emulator is not wanted pay nothing.
+  beforeWrite(end: number, chunk: Uint8Array): void {
+    if (!this.wanted) return;
+    const from = Math.max(this.fed, this.keptEnd, this.ring.retainedStart(end));
+    const to = Math.min(this.ring.retainedStart(end + chunk.length), end + chunk.length);
+    if (to <= from) return;
+    if (this.keptEnd !== from) {
+      this.kept = [];
+      this.keptStart = from;
+      this.keptBytes = 0;
+    }
+    if (from < end) this.kept.push(this.ring.read(from, Math.min(to, end)));
+    if (to > end) this.kept.push(chunk.slice(0, to - end));
+    this.keptEnd = to;
+    this.keptBytes += to - from;
+    while (this.keptBytes > MAX_KEPT && this.kept.length > 1) {
+      // A flood outran the emulator by more than we keep: the oldest goes.
+      const dropped = this.kept.shift()!;
+      this.keptStart += dropped.length;
+      this.keptBytes -= dropped.length;
+    }
+  }
+
+  // Bytes from `from` (at most to `to`): from memory while the kept part
+  // covers them, else from the ring.
+  private read(from: number, to: number): Uint8Array {
+    // Pieces wholly before `from` were parsed: they go.
+    while (this.kept.length > 0 && this.keptStart + this.kept[0]!.length <= from) {
+      const piece = this.kept.shift()!;
+      this.keptStart += piece.length;
+      this.keptBytes -= piece.length;
+    }
+    if (this.kept.length === 0 || from < this.keptStart) return this.ring.read(from, to);
+    const piece = this.kept[0]!;
+    return piece.subarray(from - this.keptStart, Math.min(piece.length, to - this.keptStart));
   }
 
   // Feeds everything up to `end`; resolves once the emulator has parsed it.
@@ -74,22 +133,50 @@ export class ScreenModel {
         // Parsing leaves much garbage behind; collect as we go, not at the end.
         const collector = feedCollector();
         while (this.fed < end()) {
-          const retained = this.ring.retainedStart(end());
+          const kept = this.kept.length > 0 ? this.keptStart : Number.POSITIVE_INFINITY;
+          const retained = Math.min(this.ring.retainedStart(end()), kept);
           if (this.fed < retained) {
             this.approximate = true; // a flood outran the emulator
             this.fed = retained;
           }
-          const to = Math.min(end(), this.fed + FEED_SLICE);
-          const bytes = this.ring.read(this.fed, to);
-          this.fed = to;
-          await new Promise<void>((resolve) => term.write(bytes, resolve));
+          const bytes = this.read(this.fed, Math.min(end(), this.fed + FEED_SLICE));
+          parseNow(term, bytes);
+          this.fed += bytes.length;
+          this.serveWaiters(end());
+          // Sockets and capture get their turn between slices.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           collector.add(bytes.length);
         }
       } finally {
         this.feeding = undefined;
+        this.serveWaiters(end(), true);
       }
     })();
     return this.feeding;
+  }
+
+  // Resolves, between two slices, once the emulator has parsed up to `target`,
+  // or at `deadline` (performance.now()) if output kept coming after `target`
+  // (a flood): the screen is then the one at fedTo, behind the end but current.
+  settle(end: () => number, waitMs: number): Promise<void> {
+    const target = end();
+    if (this.term && this.fed >= target) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiter: Waiter = { target, deadline: performance.now() + waitMs, resolve };
+      this.waiters.add(waiter);
+      this.catchUp(end).catch(() => this.serveWaiters(end(), true));
+    });
+  }
+
+  private serveWaiters(end: number, all = false): void {
+    const now = performance.now();
+    for (const waiter of this.waiters) {
+      const flooding = end > waiter.target && now >= waiter.deadline;
+      if (all || this.fed >= waiter.target || flooding) {
+        this.waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
   }
 
   // True when unfed output is close to falling out of retention.
@@ -102,8 +189,9 @@ export class ScreenModel {
     return this.fed;
   }
 
+  // Asked for (it may still be loading).
   get created(): boolean {
-    return this.term !== undefined;
+    return this.wanted;
   }
 
   resize(cols: number, rows: number): void {
@@ -126,14 +214,15 @@ export class ScreenModel {
     const scrollback = alternate ? 0 : Math.min(options.scrollback ?? 0, buffer.baseY);
     const first = buffer.baseY - scrollback;
     const lines: string[] = [];
-    if (options.ansi) {
-      // The serializer renders colours and attributes as SGR sequences.
-      const text = this.serializer!.serialize({ scrollback, excludeAltBuffer: !alternate, excludeModes: true });
-      lines.push(...text.split("\r\n").slice(-(term.rows + scrollback)));
-    } else {
-      for (let y = first; y < buffer.baseY + term.rows; y++) {
+    const cell = buffer.getNullCell();
+    for (let y = first; y < buffer.baseY + term.rows; y++) {
+      const line = buffer.getLine(y);
+      if (options.ansi) {
+        // One line per row, attributes as SGR, reset at the end: replayable.
+        lines.push(line ? serializeRow(line, term.cols, cell) : "");
+      } else {
         // Trailing blanks are not visible on a terminal, written or not.
-        lines.push((buffer.getLine(y)?.translateToString(true) ?? "").replace(/ +$/, ""));
+        lines.push((line?.translateToString(true) ?? "").replace(/ +$/, ""));
       }
     }
     return {
@@ -144,6 +233,7 @@ export class ScreenModel {
       alternate_screen: alternate,
       lines,
       approximate: this.approximate,
+      end_offset: this.fed,
     };
   }
 }

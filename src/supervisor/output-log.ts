@@ -35,6 +35,7 @@ export class OutputLog {
   private readonly recorder: Recorder;
   private readonly collector = floodCollector();
   private readonly appendListeners: AppendListener[] = [];
+  private beforeAppendListener?: AppendListener;
   private readonly changeListeners: (() => void)[] = [];
 
   constructor(
@@ -74,6 +75,12 @@ export class OutputLog {
     this.appendListeners.push(listener);
   }
 
+  // Called before each chunk is stored (with the offset it will have): the
+  // last chance to see what the ring is about to drop.
+  onBeforeAppend(listener: AppendListener): void {
+    this.beforeAppendListener = listener;
+  }
+
   // Called after each stored chunk (after the append listeners), after a
   // storage error, and once the status is final.
   onChange(listener: () => void): void {
@@ -85,6 +92,7 @@ export class OutputLog {
     if (chunk.length === 0) return;
     const at = this.endOffset;
     try {
+      this.beforeAppendListener?.(chunk, at);
       this.ring.write(chunk, at);
       this.endOffset += chunk.length;
       this.lineCount += countNewlines(chunk);

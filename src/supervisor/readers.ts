@@ -8,6 +8,7 @@ import type { Request, WaitSpec } from "../shared/protocol.ts";
 import type { Connection } from "./connection.ts";
 import type { OutputLog } from "./output-log.ts";
 import { decideWait } from "./wait-condition.ts";
+import { PlainFilter } from "../text/plain.ts";
 
 // How much recent text an --until pattern is matched against.
 const UNTIL_WINDOW = 1 << 20;
@@ -26,6 +27,8 @@ interface Waiter {
   since: number;
   text: string;
   decoder: TextDecoder;
+  // Patterns match what a user sees (absent with --match-raw).
+  plain?: PlainFilter;
   timer?: Timer;
 }
 
@@ -88,6 +91,7 @@ export class ReaderDesk {
       since,
       text: "",
       decoder: new TextDecoder("utf-8"),
+      plain: request.match_raw ? undefined : new PlainFilter(),
     };
     this.waiters.add(waiter);
     this.evaluate(waiter);
@@ -104,7 +108,7 @@ export class ReaderDesk {
     const start = Math.max(waiter.scanFrom, this.log.ring.retainedStart(end));
     if (start >= end) return;
     for (const { bytes } of this.log.ring.chunks(start, end)) {
-      waiter.text += waiter.decoder.decode(bytes, { stream: true });
+      waiter.text += waiter.decoder.decode(waiter.plain ? waiter.plain.push(bytes) : bytes, { stream: true });
     }
     waiter.scanFrom = end;
     if (waiter.text.length > UNTIL_WINDOW) waiter.text = waiter.text.slice(-UNTIL_WINDOW);

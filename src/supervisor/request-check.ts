@@ -36,6 +36,7 @@ const FIELDS: Record<string, Record<string, [required: boolean, check: Check, wh
     yield_ms: [true, integer(0, MAX_MS), "milliseconds"],
     idle_ms: [true, integer(0, MAX_MS), "milliseconds"],
     until: [false, pattern, "{source, flags} of a regular expression"],
+    match_raw: [false, boolean, "true or false"],
     since: [false, integer(0), "an offset"],
     since_input: [false, boolean, "true or false"],
   },

@@ -104,12 +104,17 @@ export class Supervisor {
     this.log = new OutputLog(files, OutputRing.open(files.output, spec.max_buffer, true), startedAt);
     this.desk = new ReaderDesk(this.log);
     this.subscribers = new Subscribers(this.log);
-    this.screen = new ScreenFeeder(this.log, spec.cols, spec.rows);
     this.input = new InputQueue(
       (data) => this.pty.write(data),
       () => !this.childExit,
     );
-    this.log.onAppend(() => this.screen.outputArrived());
+    // The emulator's answers to terminal queries go to the program as terminal
+    // input: not recorded as input events, not echoed.
+    this.screen = new ScreenFeeder(this.log, spec.cols, spec.rows, (answer) =>
+      this.input.push(Buffer.from(answer), () => {}),
+    );
+    this.log.onBeforeAppend((chunk, at) => this.screen.beforeAppend(chunk, at));
+    this.log.onAppend((chunk) => this.screen.outputArrived(chunk));
     this.log.onChange(() => {
       this.desk.reevaluate();
       this.subscribers.changed();

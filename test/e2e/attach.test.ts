@@ -41,7 +41,7 @@ describe("attach", () => {
     // ...and the inner session took the attached terminal's size.
     expect((await bg.json(["info", inner])).cols).toBe(70);
     // Other commands keep working on the session while it is attached.
-    expect(await bg.ok(["send", inner, "echo side-$((1+1))", "--until", "side-2\\r"])).toContain("side-2");
+    expect(await bg.ok(["send", inner, "echo side-$((1+1))", "--until", "side-2\\n"])).toContain("side-2");
     await screenUntil(outer, /side-2/);
     // Detach: the client exits 0, the session stays, the terminal is as before.
     await bg.ok(["send", outer, "-k", "C-]", "--yield", "0"]);

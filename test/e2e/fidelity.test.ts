@@ -104,7 +104,7 @@ describe("screen", () => {
     await bg.readUntil(id, /prompt> /);
     const json = await screen(id);
     expect(Object.keys(json).sort()).toEqual(
-      ["alternate_screen", "approximate", "cols", "cursor_x", "cursor_y", "lines", "rows"].sort(),
+      ["alternate_screen", "approximate", "cols", "cursor_x", "cursor_y", "end_offset", "lines", "rows"].sort(),
     );
     expect([json.rows, json.cols, json.cursor_x, json.cursor_y, json.alternate_screen]).toEqual([5, 40, 8, 4, false]);
     expect(json.lines).toEqual(["line5", "line6", "line7", "line8", "prompt>"]);
@@ -185,7 +185,7 @@ describe("lines and grep", () => {
       "-c",
       "i=0; while [ $i -lt 10000 ]; do echo line-$i; i=$((i+1)); done; sleep 30",
     ]);
-    await bg.readUntil(id, /line-9999\r\n/, 30_000);
+    await bg.readUntil(id, /line-9999\n/, 30_000);
     const all = await bg.json(["lines", id]);
     expect(all.line_count).toBe(10000);
     expect(all.end_line).toBe(10000);

@@ -9,7 +9,7 @@ afterAll(() => bg.cleanup());
 // A cat session with echo off: what we send comes back once, from cat.
 async function startCat(extra: string[] = []): Promise<string> {
   const id = await bg.start([...extra, "sh", "-c", "stty -echo; echo ready; exec cat"]);
-  await bg.readUntil(id, /ready\r\n/);
+  await bg.readUntil(id, /ready\n/);
   return id;
 }
 

@@ -33,7 +33,7 @@ async function record(id: string) {
 describe("supervisor death", () => {
   test("SIGKILL while the child prints: lost, output readable, child hung up, close cleans up", async () => {
     const id = await bg.start(["sh", "-c", "i=0; while :; do echo tick-$i; i=$((i+1)); sleep 0.005; done"]);
-    await bg.readUntil(id, /tick-50\r\n/, 15_000, "probe");
+    await bg.readUntil(id, /tick-50\n/, 15_000, "probe");
     const before = await record(id);
     process.kill(before.supervisor_pid, "SIGKILL");
     await eventually(async () => (await record(id)).state === "lost", "state to become lost");

@@ -97,7 +97,7 @@ describe("corrupted state files", () => {
         expect(JSON.parse(ls.stderr).warning.message).toStartWith(`skipping session ${other}: `);
         const plainLs = await bg.run(["ls"]);
         expect(plainLs.stderr).toContain(`bgterm: warning: skipping session ${other}`);
-        expect(await bg.ok(["send", "victim", "still-fine", "--until", "still-fine\\r\\n.*still-fine"])).toContain(
+        expect(await bg.ok(["send", "victim", "still-fine", "--until", "still-fine\\n.*still-fine"])).toContain(
           "still-fine",
         );
       } finally {

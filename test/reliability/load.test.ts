@@ -65,7 +65,7 @@ describe("load", () => {
     expect(listed.sort()).toEqual([...ids].sort());
     const sample = ids.filter((_, i) => i % 10 === 0);
     for (const id of sample)
-      expect(await bg.ok(["send", id, `hello-${id}`, "--until", `hello-${id}\\r\\n.*hello-${id}`])).toContain(
+      expect(await bg.ok(["send", id, `hello-${id}`, "--until", `hello-${id}\\n.*hello-${id}`])).toContain(
         `hello-${id}`,
       );
     const pids = (await bg.json(["ls"])).flatMap((r: { pid: number; supervisor_pid: number }) => [

@@ -46,8 +46,11 @@ export interface WaitOptions {
   yield_ms?: number;
   // Return once output has been quiet this long (default 150; 0 without --until).
   idle_ms?: number;
-  // Wait until the output matches this regular expression.
+  // Wait until the output matches this regular expression: matched against the
+  // text a user sees (escapes removed, CRLF normalised), or with `match_raw`
+  // against the bytes.
   until?: string;
+  match_raw?: boolean;
 }
 
 export interface PollOptions extends ReadOptions, WaitOptions {}
@@ -124,6 +127,7 @@ export function waitSpec(options: WaitOptions) {
     yield_ms: checkInteger(options.yield_ms, "yield_ms", 0, FOREVER_MS) ?? DEFAULT_YIELD_MS,
     idle_ms: checkInteger(options.idle_ms, "idle_ms", 0, FOREVER_MS) ?? (until ? 0 : DEFAULT_IDLE_MS),
     until,
+    match_raw: options.match_raw === true,
   };
 }
 
@@ -139,13 +143,15 @@ export async function pollFiles(
   const limit = checkInteger(options.limit, "limit", 1, Number.MAX_SAFE_INTEGER);
   const collect = readCollector(files, options);
   let matchText = "";
+  const plain = spec.match_raw ? undefined : new PlainFilter();
+  const decoder = new TextDecoder();
   const offline = () =>
     readOffline(
       files,
       { reader, limit, advance: true },
       {
         async write(chunk) {
-          if (spec.until) matchText += new TextDecoder().decode(chunk);
+          if (spec.until) matchText += decoder.decode(plain ? plain.push(chunk) : chunk, { stream: true });
           await collect.sink.write(chunk);
         },
       },

@@ -42,8 +42,9 @@ export interface LinesResult {
   lines: string[];
 }
 
-// The transcript as lines: escapes stripped, carriage-return overwrites resolved.
-export function lines(session: SessionRef, options: LinesOptions = {}): LinesResult {
+// The transcript as lines, as a terminal of the session's width shows them
+// (see client/transcript.ts); the range's start is found from the end.
+export async function lines(session: SessionRef, options: LinesOptions = {}): Promise<LinesResult> {
   const files = resolve(session);
   if (!files.readMeta()) throw sessionNeverStarted(files.id);
   const askedFrom = checkInteger(options.from, "from", 0, Number.MAX_SAFE_INTEGER) ?? 0;
@@ -53,21 +54,18 @@ export function lines(session: SessionRef, options: LinesOptions = {}): LinesRes
   }
   const tail = checkInteger(options.tail, "tail", 0, Number.MAX_SAFE_INTEGER);
   const found: string[] = [];
-  let from = 0;
-  let to = 0;
-  const extent = scanTranscript(
+  const extent = await scanTranscript(
     files,
-    ({ firstLine, endLine }) => {
-      to = Math.min(askedTo ?? endLine, endLine);
-      from = Math.max(askedFrom, firstLine, tail === undefined ? 0 : to - tail);
-      to = Math.max(from, to);
-      return { from, to };
+    ({ endLine }) => {
+      const to = Math.min(askedTo ?? endLine, endLine);
+      return { from: Math.max(askedFrom, tail === undefined ? 0 : to - tail), to };
     },
-    (_line, text) => found.push(text),
+    (_line, text) => void found.push(text),
+    true,
   );
   return {
-    start_line: from,
-    end_line: to,
+    start_line: extent.from,
+    end_line: extent.to,
     line_count: extent.lineCount,
     dropped_lines: extent.firstLine,
     lines: found,
@@ -90,8 +88,8 @@ export interface GrepMatch {
   text: string;
 }
 
-// Matching transcript lines across sessions (an empty array when none match).
-export function grep(options: GrepOptions): GrepMatch[] {
+// Matching transcript lines (as `lines` shows them) across sessions (an empty array when none match).
+export async function grep(options: GrepOptions): Promise<GrepMatch[]> {
   let regex: RegExp;
   try {
     regex = new RegExp(
@@ -105,9 +103,9 @@ export function grep(options: GrepOptions): GrepMatch[] {
   const matches: GrepMatch[] = [];
   for (const files of targets) {
     const name = currentName(files.stateDir, files.id, files.readMeta()?.name ?? null);
-    scanTranscript(
+    await scanTranscript(
       files,
-      ({ firstLine, endLine }) => ({ from: firstLine, to: endLine }),
+      ({ endLine }) => ({ from: 0, to: endLine }),
       (line, text) => {
         if (regex.test(text)) matches.push({ id: files.id, name, line, text });
       },
