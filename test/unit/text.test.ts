@@ -60,10 +60,10 @@ describe("--plain filtering", () => {
     );
   });
 
-  test("CRLF becomes LF, a lone CR stays, also across chunks", () => {
-    expect(plain("a\r\nb\rc")).toBe("a\nb\rc");
+  test("CRLF becomes LF, a lone CR starts a line, also across chunks (issue 10: no C0 but \\n, \\t)", () => {
+    expect(plain("a\r\nb\rc")).toBe("a\nb\nc");
     expect(plain("a\r", "\nb")).toBe("a\nb");
-    expect(plain("end\r")).toBe("end\r");
+    expect(plain("end\r")).toBe("end");
   });
 
   test("a sequence split across chunks is removed whole", () => {
