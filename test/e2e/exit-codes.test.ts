@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Bg, ROOT } from "../helpers.ts";
+import { BIN, Bg, ROOT } from "../helpers.ts";
 
 const bg = new Bg();
 afterAll(() => bg.cleanup());
@@ -69,6 +69,24 @@ describe("the exit-code table", () => {
     await expectExit(124, ["exec", shell, "sleep 30", "--timeout", "300ms"], /still running/);
     await expectExit(124, ["poll", "--any", id, other, "--yield", "200"], /none of the sessions/);
     await bg.ok(["close", id, other, shell]);
+  });
+
+  test("141: standard output closed by its reader, quietly", async () => {
+    const id = await bg.start(["sh", "-c", "seq 1 200000; exec sleep 60"]);
+    await bg.readUntil(id, /^200000$/m, 20_000, "probe");
+    // bash reports the first command's status of `bgterm lines ID | head -c 1`.
+    const pipeline = Bun.spawn(
+      ["bash", "-c", '"$0" "$@" | head -c 1 >/dev/null; exit "${PIPESTATUS[0]}"', BIN, "lines", id],
+      {
+        env: bg.env(),
+        stdout: "ignore",
+        stderr: "pipe",
+      },
+    );
+    const [stderr, code] = await Promise.all([new Response(pipeline.stderr).text(), pipeline.exited]);
+    expect({ code, stderr }).toEqual({ code: 141, stderr: "" });
+    exercised.add("141");
+    await bg.ok(["close", id]);
   });
 
   test("N: wait exits with the program's code, 128+n for signal n", async () => {
