@@ -3,7 +3,7 @@
 // (emoji and other wide characters take two cells, as in xterm and tmux),
 // DECCOLM, and answers to the queries a modern xterm answers. xterm.js answers
 // DA1, DA2, DSR 5n/6n, DECRQM, DECRQSS and CSI 18 t itself; the handlers below
-// add XTVERSION, OSC 10/11/12 colour queries and CSI 14 t / 16 t.
+// add XTVERSION, OSC 4 and OSC 10/11/12 colour queries and CSI 14 t / 16 t.
 import type { Terminal as XtermTerminal } from "@xterm/headless";
 
 export type Terminal = XtermTerminal;
@@ -90,6 +90,18 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
       return true;
     });
   }
+  // OSC 4;INDEX;? asks for a palette colour (several pairs may follow).
+  parser.registerOscHandler(4, (data) => {
+    const parts = data.split(";");
+    if (!parts.includes("?")) return false;
+    for (let i = 0; i + 1 < parts.length; i += 2) {
+      const index = Number(parts[i]);
+      if (parts[i + 1] === "?" && Number.isInteger(index) && index >= 0 && index < 256) {
+        reply(`\x1b]4;${index};${paletteColour(index)}\x1b\\`);
+      }
+    }
+    return true;
+  });
   parser.registerCsiHandler({ final: "t" }, (params) => {
     const which = params[0];
     if (which === 14) reply(`\x1b[4;${term.rows * CELL_HEIGHT_PX};${term.cols * CELL_WIDTH_PX}t`);
@@ -99,6 +111,37 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
   });
   handleColumnMode(term);
   return term;
+}
+
+// xterm's default 256-colour palette, as rgb:RRRR/GGGG/BBBB.
+const BASE_COLOURS = [
+  [0, 0, 0],
+  [205, 0, 0],
+  [0, 205, 0],
+  [205, 205, 0],
+  [0, 0, 238],
+  [205, 0, 205],
+  [0, 205, 205],
+  [229, 229, 229],
+  [127, 127, 127],
+  [255, 0, 0],
+  [0, 255, 0],
+  [255, 255, 0],
+  [92, 92, 255],
+  [255, 0, 255],
+  [0, 255, 255],
+  [255, 255, 255],
+];
+
+function paletteColour(index: number): string {
+  let rgb: number[];
+  if (index < 16) rgb = BASE_COLOURS[index]!;
+  else if (index < 232) {
+    const level = (n: number) => (n === 0 ? 0 : 55 + n * 40);
+    const n = index - 16;
+    rgb = [level(Math.floor(n / 36)), level(Math.floor(n / 6) % 6), level(n % 6)];
+  } else rgb = Array(3).fill(8 + (index - 232) * 10);
+  return `rgb:${rgb.map((c) => c.toString(16).padStart(2, "0").repeat(2)).join("/")}`;
 }
 
 // DECCOLM (CSI ?3h / ?3l), honoured once CSI ?40h allows it, as xterm does:

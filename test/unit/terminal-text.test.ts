@@ -2,6 +2,7 @@
 // the output path, and the line model behind lines/grep/export txt.
 import { describe, expect, test } from "bun:test";
 import { renderLines } from "../../src/shared/line-model.ts";
+import { createTerminal, parseNow } from "../../src/shared/terminal.ts";
 import { QueryScanner } from "../../src/supervisor/query-scanner.ts";
 import { PlainFilter } from "../../src/text/plain.ts";
 
@@ -66,5 +67,37 @@ describe("line model", () => {
       "plain text",
       "abc",
     ]);
+  });
+});
+
+describe("the emulator", () => {
+  test("answers the queries a modern xterm answers, from its state", async () => {
+    const answers: string[] = [];
+    const term = await createTerminal({ cols: 40, rows: 10, scrollback: 0, answer: (data) => answers.push(data) });
+    parseNow(term, "\x1b[3;5Hab\x1b[6n\x1b[c\x1b[>c\x1b[5n\x1b[?2004$p\x1b[>q");
+    parseNow(term, "\x1b]11;?\x07\x1b]4;1;?;244;?\x1b\\\x1b[18t\x1b[14t");
+    expect(answers).toEqual([
+      "\x1b[3;7R",
+      "\x1b[?1;2c",
+      "\x1b[>0;276;0c",
+      "\x1b[0n",
+      "\x1b[?2004;2$y",
+      "\x1bP>|bgterm(0.1.0)\x1b\\",
+      "\x1b]11;rgb:0000/0000/0000\x1b\\",
+      "\x1b]4;1;rgb:cdcd/0000/0000\x1b\\",
+      "\x1b]4;244;rgb:8080/8080/8080\x1b\\",
+      "\x1b[8;10;40t",
+      "\x1b[4;160;320t",
+    ]);
+  });
+
+  test("Unicode 11 widths and DECCOLM", async () => {
+    const term = await createTerminal({ cols: 40, rows: 5, scrollback: 0 });
+    parseNow(term, "😀🚀#\x1b[20G|");
+    expect(term.buffer.active.getLine(0)!.translateToString(true)).toBe(`😀🚀#${" ".repeat(14)}|`);
+    parseNow(term, "\r\nold text\x1b[?3l");
+    expect(term.buffer.active.getLine(1)!.translateToString(true)).toBe("old text");
+    parseNow(term, "\x1b[?40h\x1b[?3lNEW");
+    expect([0, 1].map((y) => term.buffer.active.getLine(y)!.translateToString(true))).toEqual(["NEW", ""]);
   });
 });
