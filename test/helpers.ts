@@ -109,6 +109,9 @@ export class Bg {
       String(timeoutMs),
       "--reader",
       reader,
+      // --until matches the text a user sees (CRLF is LF there); a pattern
+      // written against the bytes (\r) is matched against the bytes.
+      ...(pattern.source.includes("\\r") ? ["--match-raw"] : []),
     ]);
     if (result.code !== 0) {
       throw new Error(
