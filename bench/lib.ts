@@ -8,6 +8,8 @@ import path from "node:path";
 export const ROOT = path.resolve(import.meta.dir, "..");
 export const BIN = path.join(ROOT, "dist", "bgterm");
 export const STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "bgb-"));
+// The client API runs inside this process and finds sessions through it.
+process.env.BGTERM_DIR = STATE_DIR;
 
 export interface Stats {
   median: number;
@@ -107,6 +109,34 @@ export function pssKb(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+// Pids of live processes whose command line contains every one of words.
+export function pidsMatching(...words: string[]): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ");
+      if (words.every((word) => cmdline.includes(word))) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+// Installs a Debian package when missing (root only); undefined when usable,
+// else why not.
+export function ensureDebian(command: string, pkg: string, probe?: string[]): string | undefined {
+  const usable = () =>
+    probe ? Bun.spawnSync(probe, { stdout: "ignore", stderr: "ignore" }).exitCode === 0 : hasCommand(command);
+  if (usable()) return undefined;
+  if (process.getuid?.() === 0 && hasCommand("apt-get")) {
+    Bun.spawnSync(["apt-get", "install", "-y", "-qq", pkg], { stdout: "ignore", stderr: "ignore" });
+    if (usable()) return undefined;
+  }
+  return `${pkg} is not installed and could not be installed with apt-get`;
 }
 
 export function hasCommand(name: string): boolean {
