@@ -2,7 +2,9 @@
 // exactly as they arrive (or --plain) as they arrive, or with --json one
 // object once the read is done. A read that failed after delivering (an
 // --until that never matched) prints first, then fails.
-import { type OutputSink, type ReadOutput, ResultError } from "../client/api.ts";
+import { ResultError } from "../client/api/common.ts";
+import type { ReadOutput } from "../client/api/reading.ts";
+import type { OutputSink } from "../client/requests.ts";
 import { outputMode, printJson, writeBytes } from "./output.ts";
 
 // The read options that say where output goes.

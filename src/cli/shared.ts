@@ -1,6 +1,7 @@
 // Argument definitions several commands share, and their conversion to options.
 import { checkReader } from "../shared/refs.ts";
-import { DEFAULT_IDLE_MS, DEFAULT_YIELD_MS, type PollOptions } from "../client/api.ts";
+import { DEFAULT_IDLE_MS, DEFAULT_YIELD_MS } from "../client/api/common.ts";
+import type { PollOptions } from "../client/api/reading.ts";
 import { parseInteger, parseMs, parseRegex, type ParsedArgs } from "./args.ts";
 import type { OptionSpec } from "./command.ts";
 

@@ -6,7 +6,6 @@
 // the command cannot forge without knowing the token. The command itself is
 // passed to `eval` as printf %b octal escapes, so a multi-line command or a
 // heredoc stays one typed line and runs in the shell itself (cd, exports persist).
-import crypto from "node:crypto";
 import path from "node:path";
 import { usageError } from "../errors.ts";
 import { foregroundProcess } from "../shared/procfs.ts";
@@ -63,7 +62,8 @@ export interface ExecMarkers {
 }
 
 export function execMarkers(command: string): ExecMarkers {
-  const token = crypto.randomBytes(8).toString("hex");
+  // Web Crypto is built in; node:crypto would cost every API importer its load.
+  const token = Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString("hex");
   const [a, b] = [token.slice(0, 8), token.slice(8)];
   const encoded = encodeForPrintfB(command);
   // A leading space keeps the line out of history where the shell honours it.

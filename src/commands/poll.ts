@@ -6,7 +6,8 @@ import { readOutput } from "../cli/json-output.ts";
 import { outputMode, printLine } from "../cli/output.ts";
 import { printRead, readDestination } from "../cli/print-read.ts";
 import { pollOptions, readerOptions, waitOptions } from "../cli/shared.ts";
-import * as api from "../client/api.ts";
+// The API file this command needs, not the barrel: every module imported is loaded per call.
+import * as api from "../client/api/reading.ts";
 
 export default command({
   name: "poll",

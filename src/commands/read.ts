@@ -4,7 +4,8 @@ import { command, sessionArg } from "../cli/command.ts";
 import { readOutput } from "../cli/json-output.ts";
 import { printRead, readDestination } from "../cli/print-read.ts";
 import { limitOption, readerName, readerOptions } from "../cli/shared.ts";
-import * as api from "../client/api.ts";
+// The API file this command needs, not the barrel: every module imported is loaded per call.
+import * as api from "../client/api/reading.ts";
 
 export default command({
   name: "read",

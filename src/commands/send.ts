@@ -4,7 +4,8 @@ import { command, sessionArg } from "../cli/command.ts";
 import { readOutput } from "../cli/json-output.ts";
 import { printRead, readDestination } from "../cli/print-read.ts";
 import { pollOptions, readerOptions, waitOptions } from "../cli/shared.ts";
-import * as api from "../client/api.ts";
+// The API file this command needs, not the barrel: every module imported is loaded per call.
+import * as api from "../client/api/input.ts";
 import { encodeKey } from "../text/keys.ts";
 
 export default command({
@@ -37,7 +38,7 @@ export default command({
     const options = pollOptions(args);
     const session = args.session as string;
     // An unknown session fails before stdin is read.
-    if (args.stdin) api.info(session);
+    if (args.stdin) (await import("../client/api/records.ts")).info(session);
     const data = args.stdin ? await Bun.stdin.bytes() : undefined;
     return printRead(
       api.send(session, {
