@@ -5,6 +5,8 @@ import type { Socket } from "bun";
 import { encodeFrameHead, type Frame, FrameReader } from "./protocol.ts";
 
 const HIGH_WATER = 1 << 20;
+// A payload up to this size is copied behind its header and written with it.
+const COALESCE_BYTES = 16 * 1024;
 
 export class Channel<In, Out extends object> {
   private readonly reader = new FrameReader<In>();
@@ -43,8 +45,18 @@ export class Channel<In, Out extends object> {
   // The payload must not change afterwards (the socket may still hold it).
   send(header: Out, payload?: Uint8Array): Promise<void> {
     if (this.closed) return Promise.resolve();
-    this.write(encodeFrameHead(header as never, payload?.length ?? 0));
-    if (payload && payload.length > 0) this.write(payload);
+    const head = encodeFrameHead(header as never, payload?.length ?? 0);
+    if (!payload || payload.length === 0) this.write(head);
+    else if (payload.length <= COALESCE_BYTES) {
+      // One write: one syscall here, and the peer never wakes for a header alone.
+      const frame = new Uint8Array(head.length + payload.length);
+      frame.set(head);
+      frame.set(payload, head.length);
+      this.write(frame);
+    } else {
+      this.write(head);
+      this.write(payload);
+    }
     if (this.unsentBytes < HIGH_WATER) return Promise.resolve();
     return new Promise((resolve) => this.drained.push(resolve));
   }
