@@ -18,8 +18,9 @@ export interface Stats {
   n: number;
 }
 
+// A sample that could not be taken (NaN) is left out, and n says how many were.
 export function stats(samples: number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
+  const sorted = samples.filter(Number.isFinite).sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, n: sorted.length };
