@@ -3,7 +3,6 @@
 // directory or its parents (up to the repository root) and parsed with Bun's
 // built-in TOML parser; every session is checked before anything starts.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { usageError } from "../errors.ts";
 import { checkName } from "../shared/refs.ts";
@@ -82,7 +81,8 @@ async function parseToml(file: string, source: string): Promise<unknown> {
   try {
     return Bun.TOML.parse(source);
   } catch (error) {
-    const copy = path.join(os.tmpdir(), `bgterm-${process.pid}-${++tomlCopies}.toml`);
+    // node:os only on this error path: start imports this module on every call.
+    const copy = path.join((await import("node:os")).tmpdir(), `bgterm-${process.pid}-${++tomlCopies}.toml`);
     let position: { line?: number; column?: number } | undefined;
     let message = (error as Error).message;
     try {

@@ -8,7 +8,9 @@ import { command } from "../cli/command.ts";
 import { sessionRecord } from "../cli/json-output.ts";
 import { notice } from "../cli/messages.ts";
 import { outputMode, printJson, printLine } from "../cli/output.ts";
-import * as api from "../client/api.ts";
+// The API files this command needs, not the barrel: every module imported is loaded per call.
+import { DEFAULT_READY_TIMEOUT_MS } from "../client/api/common.ts";
+import { startSession } from "../client/api/lifecycle.ts";
 import { checkBackendName } from "../pty/backend.ts";
 import { checkName } from "../shared/refs.ts";
 
@@ -27,7 +29,7 @@ export default command({
     ...READY_OPTIONS,
     "ready-timeout": {
       kind: "duration",
-      default: api.DEFAULT_READY_TIMEOUT_MS,
+      default: DEFAULT_READY_TIMEOUT_MS,
       help: "How long to wait for readiness (exit 124)",
     },
     reuse: { kind: "boolean", help: "With --name: if a live session has the name, return it instead" },
@@ -53,7 +55,7 @@ export default command({
     if (args.reuse && args.replace) throw usageError("give --reuse or --replace, not both");
     if ((args.reuse || args.replace) && args.name === undefined) throw usageError("--reuse and --replace need --name");
     const name = args.name === undefined ? null : checkName(args.name as string);
-    const { record, reused } = await api.startSession({
+    const { record, reused } = await startSession({
       command: args.command as unknown as string[],
       name,
       cwd: args.cwd as string | undefined,
