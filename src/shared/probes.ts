@@ -5,21 +5,42 @@
 import fs from "node:fs";
 import { sessionMembers } from "./procfs.ts";
 
+// A probe reads at most this much of an answer's body before hanging up.
+const DRAIN_LIMIT_BYTES = 8 << 20;
+
 // GET url; true for a 2xx answer within timeoutMs. Redirects are not followed
-// (a 3xx is not ready), and the body is discarded.
+// (a 3xx is not ready). The body is read to its end and discarded (within the
+// time limit and DRAIN_LIMIT_BYTES): hanging up mid-answer resets the
+// connection, which servers log as an error at every probe.
 export async function httpOk(url: string, timeoutMs: number): Promise<boolean> {
+  let response: Response;
   try {
-    const response = await fetch(url, {
+    response = await fetch(url, {
       method: "GET",
       redirect: "manual",
       signal: AbortSignal.timeout(timeoutMs),
       headers: { "user-agent": "bgterm" },
     });
-    await response.body?.cancel().catch(() => {});
-    return response.status >= 200 && response.status < 300;
   } catch {
     return false;
   }
+  await drain(response.body);
+  return response.status >= 200 && response.status < 300;
+}
+
+async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
+  if (!body) return;
+  const reader = body.getReader();
+  try {
+    for (let total = 0; total <= DRAIN_LIMIT_BYTES; ) {
+      const chunk = await reader.read();
+      if (chunk.done) return;
+      total += chunk.value.byteLength;
+    }
+  } catch {
+    // Timed out or reset mid-body: the status already answered.
+  }
+  await reader.cancel().catch(() => {});
 }
 
 // Socket inodes of listening TCP sockets (IPv4 and IPv6) on `port`.

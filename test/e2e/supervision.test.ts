@@ -173,6 +173,41 @@ describe("health", () => {
     expect(runs[0].exit_code).toBe(143);
     await bg.ok(["close", web, deaf, restarted]);
   });
+
+  test("URL probes read the answer to its end: the server logs finished requests, not resets", async () => {
+    // A page bigger than what arrives with the headers: a probe that dropped
+    // the connection after the status made http.server log a traceback per probe.
+    const site = fs.mkdtempSync(path.join(os.tmpdir(), "bgterm-site-"));
+    fs.writeFileSync(path.join(site, "index.html"), "x".repeat(4 << 20));
+    const port = freePort();
+    const url = `http://127.0.0.1:${port}/`;
+    const web = await bg.start([
+      "-C",
+      site,
+      "--ready-url",
+      url,
+      "--ready-timeout",
+      "30s",
+      "--health-url",
+      url,
+      "--health-interval",
+      "200ms",
+      "python3",
+      "-m",
+      "http.server",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+    ]);
+    const gets = async () =>
+      ((await bg.ok(["read", web, "--peek", "--plain"])).match(/"GET \/ HTTP\/1.1" 200/g) ?? []).length;
+    await eventually(async () => (await gets()) >= 6, "six probes answered", 30_000);
+    await eventually(async () => (await bg.json(["info", web])).health === "healthy", "the server to be healthy");
+    const log = await bg.ok(["read", web, "--peek", "--plain"]);
+    expect(log).not.toMatch(/Traceback|ConnectionResetError|BrokenPipeError/);
+    await bg.ok(["close", web]);
+    fs.rmSync(site, { recursive: true, force: true });
+  });
 });
 
 describe("survive logout", () => {
