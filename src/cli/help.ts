@@ -26,7 +26,8 @@ export function cittyArgs(command: BgCommand): ArgsDef {
   for (const [key, option] of Object.entries(command.options)) {
     if (option.hidden) continue;
     const kind = kindOf(option);
-    const repeat = option.repeat ? " (repeatable)" : "";
+    // Unless the option's own help already says it (with how repeats combine).
+    const repeat = option.repeat && !option.help.includes("repeatable") ? " (repeatable)" : "";
     if (kind === "boolean") {
       def[key] = {
         type: "boolean",

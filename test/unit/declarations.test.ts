@@ -60,6 +60,14 @@ describe("help and schema come from the declarations", () => {
     expect(Object.keys(args)).toEqual(expect.arrayContaining(["frobnicate-depth", "frob-key", "json", "help"]));
     expect((args["frobnicate-depth"] as { valueHint?: string }).valueHint).toBe("duration");
   });
+  test("a repeatable option says so once, whatever its own help says", async () => {
+    for (const declared of await visibleCommands()) {
+      for (const [key, arg] of Object.entries(cittyArgs(declared))) {
+        const text = `${declared.name} --${key}: ${arg.description}`;
+        expect(text).not.toMatch(/repeatable.*repeatable/);
+      }
+    }
+  });
   test("the arguments schema accepts what the parser accepts and rejects what it refuses", () => {
     const schema = argumentsSchema(fake);
     expect(checkSchema(schema)).toEqual([]);
