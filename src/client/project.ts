@@ -4,7 +4,7 @@
 // built-in TOML parser; every session is checked before anything starts.
 import fs from "node:fs";
 import path from "node:path";
-import { usageError } from "../errors.ts";
+import { BgtermError, usageError } from "../errors.ts";
 import { checkName } from "../shared/refs.ts";
 import { type LifecycleInput, buildLifecycle } from "./lifecycle-options.ts";
 import { parseDuration } from "../cli/kinds.ts";
@@ -164,7 +164,13 @@ function checkSession(
     words = table.command as string[];
   } else throw usageError(`${where("command")} is required: a command line or an array of words`);
   const argv = commandArgv(words, env);
-  resolveProgram(argv[0]!, cwd, env);
+  try {
+    resolveProgram(argv[0]!, cwd, env);
+  } catch (error) {
+    // start's message and exit code, saying which session it is about.
+    if (!(error instanceof BgtermError)) throw error;
+    throw new BgtermError(error.exitCode, `${where("command")}: ${error.message}`);
+  }
   const after = table.after ?? [];
   if (!Array.isArray(after) || !after.every((item) => typeof item === "string")) {
     throw usageError(`${where("after")} takes an array of session names`);

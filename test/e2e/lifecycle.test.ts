@@ -351,6 +351,14 @@ env = { MODE = "watch" }
       expect({ text, code: result.code }).toEqual({ text, code: 2 });
       expect(result.stderr).toMatch(message);
     }
+    // A program that is not there: start's exit code, and which session says so.
+    fs.writeFileSync(
+      path.join(project, "bgterm.toml"),
+      '[sessions.a]\ncommand = "sleep 60"\n[sessions.b]\ncommand = ["no-such-program-x", "1"]\n',
+    );
+    const absent = await run(["up"]);
+    expect(absent.code).toBe(127);
+    expect(absent.stderr).toMatch(/bgterm\.toml: sessions\.b\.command: command not found: no-such-program-x/);
     fs.writeFileSync(path.join(project, "bgterm.toml"), example);
     const unknown = await run(["up", "nosuch"]);
     expect(unknown.code).toBe(2);
