@@ -22,7 +22,8 @@ function formatBytes(bytes: number | null): string {
 // What the STATE column says: restarts and health are part of the state.
 function stateText(record: api.SessionRecord): string {
   let text = record.state === "running" && record.health === "unhealthy" ? "unhealthy" : record.state;
-  if (record.restart_count > 0) text += ` (${record.restart_count} restarts)`;
+  const count = record.restart_count;
+  if (count > 0) text += ` (${count} ${count === 1 ? "restart" : "restarts"})`;
   return text;
 }
 

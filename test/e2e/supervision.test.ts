@@ -109,6 +109,7 @@ describe("restart", () => {
     const clean = await bg.start(["--restart", "always", "--max-restarts", "1", "true"]);
     expect((await bg.run(["wait", clean, "--timeout", "30s"])).code).toBe(0);
     expect((await bg.json(["info", clean])).runs).toHaveLength(2);
+    expect(await bg.ok(["ls"])).toMatch(new RegExp(`^${clean}\\t-\\texited \\(1 restart\\)\\t`, "m"));
     const once = await bg.start(["--restart", "on-failure", "true"]);
     expect((await bg.run(["wait", once, "--timeout", "30s"])).code).toBe(0);
     expect((await bg.json(["info", once])).runs).toHaveLength(1);
