@@ -327,6 +327,22 @@ env = { MODE = "watch" }
     expect(await bg.json(["ls"])).toEqual([]);
   });
 
+  test("a session not ready in time: up stops there with 124 and names it; what comes after does not start", async () => {
+    fs.writeFileSync(
+      path.join(project, "bgterm.toml"),
+      '[sessions.slow]\ncommand = "sleep 60"\nready = "never printed"\nready_timeout = "500ms"\n' +
+        '[sessions.next]\ncommand = "sleep 60"\nafter = ["slow"]\n',
+    );
+    const up = await run(["up"]);
+    expect(up.code).toBe(124);
+    expect(up.stderr).toMatch(
+      /^bgterm: sessions\.slow: session \d+ was not ready after 500 ms \(it is still running\)$/m,
+    );
+    expect((await bg.json(["ls"])).map((r: { name: string }) => r.name)).toEqual(["slow"]);
+    expect((await run(["down"])).code).toBe(0);
+    expect(await bg.json(["ls"])).toEqual([]);
+  });
+
   test("bad files: syntax errors with line and column, unknown keys named, cycles, unknown names; nothing starts", async () => {
     const cases: [string, RegExp][] = [
       ['[sessions.a]\ncommand = "sleep 1"\nafter = ["b"\n', /bgterm\.toml:3:\d+: .*]/],

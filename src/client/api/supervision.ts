@@ -3,7 +3,7 @@
 // and down. Plain JSON options and results with the snake_case fields of the
 // CLI's --json output; BgtermError with the CLI's exit codes.
 import path from "node:path";
-import { usageError } from "../../errors.ts";
+import { BgtermError, usageError } from "../../errors.ts";
 import { type Labels, matchLabels } from "../../shared/labels.ts";
 import type { SessionFiles } from "../../shared/session-files.ts";
 import { closeSession } from "../close.ts";
@@ -153,7 +153,13 @@ export async function up(options: ProjectOptions = {}) {
     const began = performance.now();
     const { files, reused } = await launchSession(session.spec, "reuse");
     const ready = session.spec.ready;
-    if (ready) await waitUntilReady(files, ready, session.readyTimeoutMs);
+    if (ready) {
+      await waitUntilReady(files, ready, session.readyTimeoutMs).catch((error) => {
+        // Same code and output tail; the message says which of the file's sessions.
+        if (!(error instanceof BgtermError)) throw error;
+        throw new BgtermError(error.exitCode, `sessions.${session.name}: ${error.message}`, { detail: error.detail });
+      });
+    }
     sessions.push({
       name: session.name,
       id: files.id,
