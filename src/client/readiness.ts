@@ -9,7 +9,7 @@ import path from "node:path";
 import { BgtermError, EXIT } from "../errors.ts";
 import type { SessionFiles } from "../shared/session-files.ts";
 import { PlainFilter } from "../text/plain.ts";
-import { outputTail } from "./offline.ts";
+import { outputTail, withRetainedOutput } from "./offline.ts";
 import { connect, waitExitLive, waitForSupervisorExit, watchLive } from "./requests.ts";
 import type { ReadyCheck } from "../shared/lifecycle.ts";
 import { httpOk, portOwnedBySession } from "../shared/probes.ts";
@@ -74,7 +74,36 @@ function fileReady(file: string, stop: { done: boolean }): Promise<void> {
 }
 
 // Resolves once ready; throws 124 on timeout, 4 if the program exits first.
+// A program that got ready and then exited was ready, however fast it went:
+// what it left (its output matching, the file) says so once it is gone.
 export async function waitUntilReady(files: SessionFiles, check: ReadyCheck, timeoutMs: number): Promise<void> {
+  try {
+    await watchReady(files, check, timeoutMs);
+  } catch (error) {
+    if (error instanceof BgtermError && error.exitCode === EXIT.notRunning && readyInRecord(files, check)) return;
+    throw error;
+  }
+}
+
+// Did the ended program's retained output match the pattern, or make the file?
+// (A port or URL check cannot be answered once the program is gone.)
+function readyInRecord(files: SessionFiles, check: ReadyCheck): boolean {
+  if (check.kind === "file") return fs.existsSync(check.file);
+  if (check.kind !== "regex") return false;
+  try {
+    const bytes = withRetainedOutput(files, (ring) => {
+      const end = files.readEnd();
+      return ring.read(ring.retainedStart(end), end);
+    });
+    const plain = new PlainFilter();
+    const text = Buffer.concat([plain.push(bytes), plain.flush()]).toString("utf8");
+    return new RegExp(check.pattern.source, check.pattern.flags).test(text);
+  } catch {
+    return false;
+  }
+}
+
+async function watchReady(files: SessionFiles, check: ReadyCheck, timeoutMs: number): Promise<void> {
   const channel = await connect(files).catch(() => undefined);
   const exitWatch = await connect(files).catch(() => undefined);
   const exitedBeforeReady = (code: number | null | undefined) =>

@@ -132,6 +132,25 @@ describe("readiness", () => {
   });
 });
 
+describe("readiness of a program that ends at once", () => {
+  test("its output matched (or its file appeared) before it exited: ready, exit 0; otherwise exit 4", async () => {
+    // Gone before the client could connect: what it left behind says whether it was ready.
+    const quick = await bg.run(["start", "--ready", "^up$", "sh", "-c", "echo up"]);
+    expect({ code: quick.code, stderr: quick.stderr }).toEqual({ code: 0, stderr: "" });
+    const never = await bg.run(["start", "--ready", "^down$", "sh", "-c", "echo up"]);
+    expect(never.code).toBe(4);
+    expect(never.stderr).toMatch(/exited \(code 0\) before it was ready/);
+    const later = await bg.start(["--no-wait", "--ready", "^up$", "sh", "-c", "echo up"]);
+    await eventually(async () => (await bg.json(["info", later])).state === "exited", "the program to exit");
+    expect(await bg.json(["wait", "--ready", later, "--timeout", "20s"])).toEqual({ id: Number(later), ready: true });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgt-flag-"));
+    const flagged = await bg.run(["start", "-C", dir, "--ready-file", "flag", "sh", "-c", "touch flag"]);
+    expect(flagged.code).toBe(0);
+    fs.rmSync(dir, { recursive: true, force: true });
+    await bg.ok(["close", "--all"]);
+  });
+});
+
 describe("follow", () => {
   test("streams until the program exits, then exits with its code; --tail; several sessions prefixed", async () => {
     const id = await bg.start(["sh", "-c", "for i in 1 2 3; do echo line $i; sleep 0.2; done; exit 3"]);
