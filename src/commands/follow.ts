@@ -1,7 +1,7 @@
 // bgterm follow: stream sessions' output live until their programs end. One
 // session: its bytes exactly (or --plain), then its exit code. Several: each
 // line prefixed with the session's name, like `docker compose logs -f`.
-import { errnoCode, usageError } from "../errors.ts";
+import { usageError } from "../errors.ts";
 import { parseInteger } from "../cli/args.ts";
 import { command } from "../cli/command.ts";
 import { readerName } from "../cli/shared.ts";
@@ -70,23 +70,17 @@ export default command({
       (files) => currentName(files.stateDir, files.id, files.readMeta()?.name ?? null) ?? String(files.id),
     );
     const width = Math.max(...labels.map((label) => label.length));
-    let codes: number[];
-    try {
-      codes = await Promise.all(
-        targets.map(async (files, i) => {
-          const sink = sessionSink(files, targets.length > 1 ? `${labels[i]!.padEnd(width)} | ` : undefined);
-          const { exit_code: code } = await api.follow(files.id, { reader, from, tail }, sink);
-          await sink.flush();
-          if (outputMode.json) await printJson({ id: files.id, exit_code: code });
-          return code;
-        }),
-      );
-    } catch (error) {
-      // The reader went away (`follow | head`): stop quietly. What was not
-      // written was not acknowledged, so the cursor still points at it.
-      if (errnoCode(error) === "EPIPE") return 0;
-      throw error;
-    }
+    // A reader that goes away (`follow | head`) ends it with main's quiet 141.
+    // What was not written was not acknowledged: the cursor still points at it.
+    const codes = await Promise.all(
+      targets.map(async (files, i) => {
+        const sink = sessionSink(files, targets.length > 1 ? `${labels[i]!.padEnd(width)} | ` : undefined);
+        const { exit_code: code } = await api.follow(files.id, { reader, from, tail }, sink);
+        await sink.flush();
+        if (outputMode.json) await printJson({ id: files.id, exit_code: code });
+        return code;
+      }),
+    );
     // One session: its exit code; several: the first non-zero, in argument order.
     return codes.find((code) => code !== 0) ?? 0;
   },

@@ -181,13 +181,13 @@ describe("follow", () => {
 
   test("a closed pipe ends follow quietly; the next read starts at what it had not written", async () => {
     const id = await bg.start(["sh", "-c", "i=0; while [ $i -lt 60 ]; do i=$((i+1)); echo n$i; sleep 0.02; done"]);
-    const piped = Bun.spawn(["sh", "-c", `"${BIN}" follow ${id} --plain | head -n 2`], {
+    const piped = Bun.spawn(["bash", "-c", `"${BIN}" follow ${id} --plain | head -n 2; exit "\${PIPESTATUS[0]}"`], {
       env: bg.env(),
       stdout: "pipe",
       stderr: "pipe",
     });
     const [out, err] = await Promise.all([new Response(piped.stdout).text(), new Response(piped.stderr).text()]);
-    await piped.exited;
+    expect(await piped.exited).toBe(141);
     expect(out).toBe("n1\nn2\n");
     expect(err).toBe("");
     await bg.ok(["wait", id]);
