@@ -18,6 +18,7 @@
 //
 // --json, --plain and --help are added to every command (globalOptions).
 import type { JsonSchema } from "./json-schema.ts";
+import { remoteOptions } from "./remote-args.ts";
 
 // What a value is: decides how it is checked and converted while parsing, how
 // help names it, how the shells complete it and its JSON Schema (kinds.ts).
@@ -78,6 +79,8 @@ export interface CommandSpec {
   // What --json prints, when the schema alone does not say it.
   outputNote?: string;
   hidden?: boolean; // not in help, completions or schema (_supervise)
+  // Runs only on this machine: no --host/--via/--install (help, rpc, host...).
+  local?: boolean;
   run(args: ParsedArgs): Promise<number | void>;
 }
 
@@ -85,6 +88,7 @@ export interface BgCommand extends Required<Pick<CommandSpec, "name" | "summary"
   output?: JsonSchema;
   outputNote?: string;
   hidden: boolean;
+  local: boolean;
   run(args: ParsedArgs): Promise<number | void>;
 }
 
@@ -103,7 +107,8 @@ export const sessionArg: ArgSpec = { name: "session", kind: "session", help: "Se
 
 export function command(spec: CommandSpec): BgCommand {
   const args = spec.args ?? [];
-  const options = { ...(spec.options ?? {}), ...globalOptions };
+  // Commands that can run on another host take --host/-H, --via and --install.
+  const options = { ...(spec.options ?? {}), ...globalOptions, ...(spec.local ? {} : remoteOptions) };
   args.forEach((arg, i) => {
     if ((arg.many || arg.kind === "command") && i !== args.length - 1) {
       throw new Error(`${spec.name}: ${arg.name} collects the rest, so it must be the last argument`);
@@ -125,6 +130,7 @@ export function command(spec: CommandSpec): BgCommand {
     output: spec.output,
     outputNote: spec.outputNote,
     hidden: spec.hidden === true,
+    local: spec.local === true,
     run: spec.run,
   };
 }

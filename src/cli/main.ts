@@ -6,7 +6,8 @@ import { parseArgs } from "./args.ts";
 import { globalOptions } from "./command.ts";
 import { OutputClosedError, outputMode, printLine } from "./output.ts";
 import { findCommand } from "../commands/index.ts";
-import { BgtermError, EXIT, unknownCommand, unknownOption } from "../errors.ts";
+import { REMOTE_VALUE_FLAGS, targetHosts } from "./remote-args.ts";
+import { BgtermError, EXIT, unknownCommand, unknownOption, usageError } from "../errors.ts";
 
 // Accepted before the command too (bgterm --json ls); --version only there.
 const GLOBAL_FLAGS = new Set([
@@ -16,13 +17,21 @@ const GLOBAL_FLAGS = new Set([
   ]),
   "--version",
   "-V",
+  "--install",
 ]);
 
 async function run(argv: string[]): Promise<number> {
   let at = 0;
   const globals: string[] = [];
   while (at < argv.length && argv[at]!.startsWith("-")) {
-    if (!GLOBAL_FLAGS.has(argv[at]!)) throw unknownOption(argv[at]!);
+    const flag = argv[at]!;
+    if (REMOTE_VALUE_FLAGS.has(flag.split("=", 1)[0]!)) {
+      if (flag.includes("=")) globals.push(argv[at++]!);
+      else if (at + 1 < argv.length) globals.push(argv[at++]!, argv[at++]!);
+      else throw usageError(`option '${flag}' needs a value`);
+      continue;
+    }
+    if (!GLOBAL_FLAGS.has(flag)) throw unknownOption(flag);
     globals.push(argv[at++]!);
   }
   if (globals.includes("--version") || globals.includes("-V")) {
@@ -46,6 +55,14 @@ async function run(argv: string[]): Promise<number> {
     const { commandHelp } = await import("./help.ts");
     await printLine(await commandHelp(command));
     return EXIT.ok;
+  }
+  if (!command.local) {
+    // --host, HOST:ID, --via or $BGTERM_HOST: the command runs there instead.
+    const hosts = targetHosts(args);
+    if (hosts.length > 0 || args.via !== undefined || args["all-hosts"]) {
+      return (await import("../remote/run.ts")).runRemote(command, args, hosts);
+    }
+    if (args.install) throw usageError("--install needs --host");
   }
   return (await command.run(args)) ?? EXIT.ok;
 }

@@ -3,11 +3,14 @@
 // (start/close confirmations) go through consola, only when stderr is a
 // terminal and never with --json: stdout carries the data, always.
 import { writeSync } from "node:fs";
-import { isTerminal, outputMode } from "./output.ts";
+import { currentScope, isTerminal, outputMode } from "./output.ts";
 
-// One line (or block) on stderr, as is.
+// One line (or block) on stderr, as is (inside an rpc call: into its answer).
 export function writeStderr(text: string): void {
-  writeSync(2, text.endsWith("\n") ? text : `${text}\n`);
+  const line = text.endsWith("\n") ? text : `${text}\n`;
+  const scope = currentScope();
+  if (scope) scope.stderr.push(line);
+  else writeSync(2, line);
 }
 
 export function reportError(code: number, message: string, options: { json: boolean; detail?: string }): void {
@@ -24,7 +27,7 @@ export function reportError(code: number, message: string, options: { json: bool
 // object {"warning": {"message": ...}} so stderr stays machine-readable.
 export async function warn(message: string): Promise<void> {
   if (outputMode.json) writeStderr(JSON.stringify({ warning: { message } }));
-  else if (isTerminal(2)) (await terminalConsola()).warn(message);
+  else if (isTerminal(2) && !currentScope()) (await terminalConsola()).warn(message);
   else writeStderr(`bgterm: warning: ${message}`);
 }
 
@@ -36,6 +39,6 @@ async function terminalConsola() {
 // A confirmation for a person at a terminal ("closed session 3"); silent when
 // stderr is not a terminal or with --json.
 export async function notice(message: string): Promise<void> {
-  if (outputMode.json || !isTerminal(2)) return;
+  if (outputMode.json || !isTerminal(2) || currentScope()) return;
   (await terminalConsola()).success(message);
 }

@@ -4,9 +4,53 @@
 // ~9 ms to load, so the TTY check reads /proc and colours load only for a TTY.
 import fs from "node:fs";
 import { BgtermError, errnoCode } from "../errors.ts";
+import { AsyncLocalStorage } from "node:async_hooks";
 
-// Set once by main.ts from the global flags.
-export const outputMode = { json: false, plain: false };
+// Where one command's output goes when it runs inside `bgterm rpc` (several may
+// run at once): its own flags and buffers instead of the process's.
+export interface OutputScope {
+  mode: { json: boolean; plain: boolean };
+  stdout: Uint8Array[];
+  stderr: string[];
+  stdin?: Uint8Array;
+}
+
+const scopes = new AsyncLocalStorage<OutputScope>();
+
+// Runs fn with stdout, stderr and stdin redirected into scope.
+export function withOutputScope<T>(scope: OutputScope, fn: () => Promise<T>): Promise<T> {
+  return scopes.run(scope, fn);
+}
+
+// The scope of the command running now, if it runs inside `bgterm rpc`.
+export function currentScope(): OutputScope | undefined {
+  return scopes.getStore();
+}
+
+const processMode = { json: false, plain: false };
+
+// Set once by main.ts from the global flags (or per call by the rpc scope).
+export const outputMode = {
+  get json(): boolean {
+    return (scopes.getStore()?.mode ?? processMode).json;
+  },
+  set json(value: boolean) {
+    (scopes.getStore()?.mode ?? processMode).json = value;
+  },
+  get plain(): boolean {
+    return (scopes.getStore()?.mode ?? processMode).plain;
+  },
+  set plain(value: boolean) {
+    (scopes.getStore()?.mode ?? processMode).plain = value;
+  },
+};
+
+// Standard input's bytes (the request's stdin inside an rpc call).
+export async function readStdin(): Promise<Uint8Array> {
+  const scope = scopes.getStore();
+  if (scope) return scope.stdin ?? new Uint8Array();
+  return Bun.stdin.bytes();
+}
 
 // True if fd is a terminal (Linux: its /proc link names a tty device).
 export function isTerminal(fd: number): boolean {
@@ -42,6 +86,11 @@ export class OutputClosedError extends BgtermError {
 
 export async function writeBytes(bytes: Uint8Array): Promise<void> {
   if (bytes.length === 0) return;
+  const scope = scopes.getStore();
+  if (scope) {
+    scope.stdout.push(Uint8Array.from(bytes));
+    return;
+  }
   try {
     await Bun.write(Bun.stdout, bytes);
   } catch (error) {
@@ -64,7 +113,7 @@ export type CellStyle = "dim" | "green" | "red" | "yellow" | undefined;
 // A TTY gets aligned, coloured columns with a dim header; a pipe gets plain
 // TSV without one. styles[i][j] colours row i, column j.
 export async function printTable(headers: string[], rows: string[][], styles: CellStyle[][] = []): Promise<void> {
-  if (!stdoutIsTty) {
+  if (!stdoutIsTty || scopes.getStore()) {
     for (const row of rows) await printLine(row.map((cell) => cell.replace(/[\t\n]/g, " ")).join("\t"));
     return;
   }

@@ -24,15 +24,19 @@ function supervisorEnv(env: Record<string, string>, backend: string): Record<str
   return backend === "bun" ? { ...env, BUN_GC_TIMER_DISABLE: "1" } : env;
 }
 
+// With scope, the supervisor runs in its own systemd user scope (systemd-run
+// --user --scope), so logind's end-of-login clean-up does not take it along.
 export async function launchSupervisor(
   files: SessionFiles,
   env: Record<string, string>,
   backend: string,
+  scope = false,
 ): Promise<void> {
   const logFd = openPrivate(files.log, "a");
   let child: ReturnType<typeof Bun.spawn>;
+  const prefix = scope ? ["systemd-run", "--user", "--scope", "--quiet", "--collect"] : [];
   try {
-    child = Bun.spawn([...selfCommand(), "_supervise", files.stateDir, String(files.id)], {
+    child = Bun.spawn([...prefix, ...selfCommand(), "_supervise", files.stateDir, String(files.id)], {
       cwd: "/",
       env: supervisorEnv(env, backend),
       detached: true,

@@ -11,6 +11,8 @@ export type NameUse = "error" | "reuse" | "replace";
 export async function launchSession(
   spec: SessionSpec,
   use: NameUse = "error",
+  // In its own systemd user scope (start --scope).
+  scope = false,
 ): Promise<{ files: SessionFiles; reused: boolean }> {
   let allocation = allocateSession(spec, use === "error" ? "error" : "return");
   if (allocation.kind === "taken" && use === "replace") {
@@ -19,7 +21,7 @@ export async function launchSession(
   }
   if (allocation.kind === "taken") return { files: allocation.files, reused: true };
   try {
-    await launchSupervisor(allocation.files, spec.env, spec.backend);
+    await launchSupervisor(allocation.files, spec.env, spec.backend, scope);
   } catch (error) {
     allocation.discard();
     throw error;

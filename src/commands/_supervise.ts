@@ -3,6 +3,7 @@ import { command } from "../cli/command.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 
 export default command({
+  local: true,
   name: "_supervise",
   summary: "internal: run a session's supervisor",
   hidden: true,

@@ -7,6 +7,7 @@ import { outputMode, printJson, printLine } from "../cli/output.ts";
 import { visibleCommands } from "./index.ts";
 
 export default command({
+  local: true,
   name: "completions",
   summary: "Print a shell completion script: bash, zsh or fish",
   args: [{ name: "shell", kind: "enum", values: SHELLS, help: "The shell" }],

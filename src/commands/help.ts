@@ -8,6 +8,7 @@ import { unknownCommand } from "../errors.ts";
 import { findCommand, visibleCommands } from "./index.ts";
 
 export default command({
+  local: true,
   name: "help",
   summary: "Show the help of a command, or list the commands",
   args: [{ name: "command", kind: "subcommand", optional: true, help: "A bgterm command" }],

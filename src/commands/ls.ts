@@ -54,6 +54,7 @@ export default command({
       help: "Only sessions with this label KEY=VALUE (repeatable; all must match)",
     },
     stats: { kind: "boolean", help: "Add CPU % and memory (RSS) of each session's processes" },
+    "all-hosts": { kind: "boolean", help: "List every host in ~/.config/bgterm/hosts (with a HOST column)" },
   },
   output: sessionList,
   async run(args) {

@@ -8,6 +8,7 @@ import { unknownCommand } from "../errors.ts";
 import { findCommand, visibleCommands } from "./index.ts";
 
 export default command({
+  local: true,
   name: "schema",
   summary: "Print the JSON Schema of a command's arguments and --json output (all commands without one)",
   args: [{ name: "command", kind: "subcommand", optional: true, help: "A bgterm command" }],

@@ -1,6 +1,7 @@
 // bgterm send: type text and keys into a session, then wait and print like poll.
 import { usageError } from "../errors.ts";
 import { command, sessionArg } from "../cli/command.ts";
+import { readStdin } from "../cli/output.ts";
 import { readOutput } from "../cli/json-output.ts";
 import { printRead, readDestination } from "../cli/print-read.ts";
 import { pollOptions, readerOptions, waitOptions } from "../cli/shared.ts";
@@ -39,7 +40,7 @@ export default command({
     const session = args.session as string;
     // An unknown session fails before stdin is read.
     if (args.stdin) (await import("../client/api/records.ts")).info(session);
-    const data = args.stdin ? await Bun.stdin.bytes() : undefined;
+    const data = args.stdin ? await readStdin() : undefined;
     return printRead(
       api.send(session, {
         ...options,

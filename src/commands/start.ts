@@ -6,8 +6,8 @@ import { LIFECYCLE_OPTIONS, lifecycleInput, READY_OPTIONS } from "../cli/lifecyc
 import { buildLifecycle } from "../client/lifecycle-options.ts";
 import { command } from "../cli/command.ts";
 import { sessionRecord } from "../cli/json-output.ts";
-import { notice } from "../cli/messages.ts";
-import { outputMode, printJson, printLine } from "../cli/output.ts";
+import { notice, warn } from "../cli/messages.ts";
+import { currentScope, isTerminal, outputMode, printJson, printLine } from "../cli/output.ts";
 // The API files this command needs, not the barrel: every module imported is loaded per call.
 import { DEFAULT_READY_TIMEOUT_MS } from "../client/api/common.ts";
 import { startSession } from "../client/api/lifecycle.ts";
@@ -40,6 +40,10 @@ export default command({
       help: "With --ready*: wait for readiness (default); --no-wait returns at once (see wait --ready)",
     },
     ...LIFECYCLE_OPTIONS,
+    scope: {
+      kind: "boolean",
+      help: "Run the supervisor in its own systemd user scope (survives logout without lingering)",
+    },
   },
   output: sessionRecord,
   async run(args) {
@@ -89,9 +93,16 @@ export default command({
       health_timeout_ms: args["health-timeout"] as number | undefined,
       reuse: args.reuse === true,
       replace: args.replace === true,
+      scope: args.scope === true,
     });
     if (outputMode.json) await printJson(record);
     else await printLine(String(record.id));
+    if (!args.scope && (isTerminal(2) || currentScope())) {
+      // A person (here or over rpc) learns when sessions will not outlive the login.
+      const { survivalNote } = await import("../remote/host-info.ts");
+      const note = survivalNote();
+      if (note) await warn(note);
+    }
     await notice(
       reused
         ? `session ${record.id} (${name}) was already running`

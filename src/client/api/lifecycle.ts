@@ -49,6 +49,8 @@ export interface StartOptions extends Deadline, LifecycleOptions {
   // With a name held by a live session: return that session / close it first.
   reuse?: boolean;
   replace?: boolean;
+  // Run the supervisor in its own systemd user scope (outlives logout without lingering).
+  scope?: boolean;
 }
 
 // Starts a program in a new background session; resolves with its record
@@ -81,10 +83,17 @@ export async function startSession(options: StartOptions = {}): Promise<{ record
   };
   if (options.reuse && options.replace) throw usageError("give reuse or replace, not both");
   if ((options.reuse || options.replace) && spec.name === null) throw usageError("reuse and replace need a name");
+  if (options.scope && !Bun.which("systemd-run", { PATH: env.PATH ?? "" })) {
+    throw usageError("--scope needs systemd-run (a systemd user session); see bgterm host check");
+  }
   const ready = options.wait_ready === false ? undefined : lifecycle.ready;
   const readyTimeout =
     checkInteger(options.ready_timeout_ms, "ready_timeout_ms", 0, FOREVER_MS) ?? DEFAULT_READY_TIMEOUT_MS;
-  const { files, reused } = await launchSession(spec, options.reuse ? "reuse" : options.replace ? "replace" : "error");
+  const { files, reused } = await launchSession(
+    spec,
+    options.reuse ? "reuse" : options.replace ? "replace" : "error",
+    options.scope === true,
+  );
   if (ready) await waitUntilReady(files, ready, readyTimeout);
   return { record: buildRecord(files), reused };
 }

@@ -1,0 +1,63 @@
+// The pure parts of remote routing: HOST:ID refs, the host list, and the
+// round trip from parsed options to rpc params and back to an argv.
+import { describe, expect, test } from "bun:test";
+import { parseArgs } from "../../src/cli/args.ts";
+import { splitCommand, splitSessionRef, targetHosts } from "../../src/cli/remote-args.ts";
+import send from "../../src/commands/send.ts";
+import start from "../../src/commands/start.ts";
+import { paramsToArgv } from "../../src/rpc/dispatch.ts";
+import { argsToParams, callDeadline } from "../../src/remote/run.ts";
+import { shellQuote } from "../../src/remote/transport.ts";
+
+const parse = (command: typeof send, argv: string[]) => parseArgs(argv, command);
+
+describe("remote routing", () => {
+  test("HOST:ID splits at the last colon; names never contain one", () => {
+    expect(splitSessionRef("build1:web")).toEqual(["build1", "web"]);
+    expect(splitSessionRef("me@box:3")).toEqual(["me@box", "3"]);
+    expect(splitSessionRef("web")).toEqual([undefined, "web"]);
+  });
+
+  test("hosts come from --host, a HOST: prefix (stripped), then BGTERM_HOST", () => {
+    const prefixed = parse(send, ["build1:web", "make"]);
+    expect(targetHosts(prefixed, {})).toEqual(["build1"]);
+    expect(prefixed.session).toBe("web");
+    expect(targetHosts(parse(send, ["-H", "a", "3"]), { BGTERM_HOST: "b" })).toEqual(["a"]);
+    expect(targetHosts(parse(send, ["3"]), { BGTERM_HOST: "b" })).toEqual(["b"]);
+    expect(targetHosts(parse(send, ["--host=", "3"]), { BGTERM_HOST: "b" })).toEqual([]);
+    expect(() => targetHosts(parse(send, ["-H", "a", "b:3"]), {})).toThrow("give one host");
+  });
+
+  test("options survive the trip to params and back to an argv, values that look like options included", () => {
+    const args = parse(send, [
+      "-H",
+      "a",
+      "3",
+      "-k",
+      "C-c",
+      "-k",
+      "Up",
+      "--no-enter",
+      "--yield",
+      "2s",
+      "--",
+      "-rf; $HOME",
+    ]);
+    const params = argsToParams(send, args);
+    expect(params).toMatchObject({ session: "3", text: "-rf; $HOME", key: ["C-c", "Up"], enter: false, yield: 2000 });
+    expect(params.host).toBeUndefined();
+    const again = parse(send, paramsToArgv(send, params, "send"));
+    expect(argsToParams(send, again)).toEqual(params);
+    const startArgs = parse(start, ["--name", "x", "python3", "-c", "print(1)", "--name"]);
+    const back = parse(start, paramsToArgv(start, argsToParams(start, startArgs), "start"));
+    expect(back.command).toEqual(["python3", "-c", "print(1)", "--name"]);
+    expect(() => paramsToArgv(send, { host: "x" }, "send")).toThrow("unknown parameter 'host'");
+  });
+
+  test("quoting and command vectors", () => {
+    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+    expect(splitCommand(`docker exec -i "my box"`)).toEqual(["docker", "exec", "-i", "my box"]);
+    expect(callDeadline("wait", {})).toBeUndefined();
+    expect(callDeadline("poll", { yield: "2s" })).toBe(62_000);
+  });
+});
