@@ -125,7 +125,7 @@ describe.skipIf(!available)("remote hosts over ssh", () => {
 
   test("attach through a PTY: ssh -t to the remote bgterm attach, keys both ways, detach", async () => {
     const inner = (await local.ok(["-H", "a", "start", "bash", "--norc", "--noprofile"])).trim();
-    await local.ok(["send", `a:${inner}`, "echo inner-ready", "--until", "inner-ready\\r"]);
+    await local.ok(["send", `a:${inner}`, "echo inner-ready", "--until", "inner-ready\\n"]);
     const outer = await local.start(["bash", "--norc", "--noprofile"]);
     await local.ok(["send", outer, `${BIN} attach a:${inner}; echo attach-exit=$?`, "--yield", "0"]);
     const screen = async (id: string, bg = local) => (await bg.json(["screen", id])).lines.join("\n");
