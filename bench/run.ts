@@ -25,6 +25,7 @@ import {
   trackTmux,
 } from "./lib.ts";
 import { RawMcpClient } from "./mcp-client.ts";
+import { remoteLatency } from "./remote.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 // BENCH_ONLY="round trip,mcp" runs only those sections (the floor always runs).
@@ -837,6 +838,7 @@ async function main(): Promise<void> {
   if (only("idle")) await idleCost(peers, tmuxSkip);
   if (only("scale")) await scale();
   if (only("flood")) await flood();
+  if (only("remote")) await remoteLatency(record, N);
   const results = {
     machine: machine(),
     rows: rows.map((r) => ({
