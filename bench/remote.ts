@@ -5,7 +5,7 @@
 import { SshServer, sshAvailable } from "../test/remote-helpers.ts";
 import { BIN, measure, run, type Stats } from "./lib.ts";
 
-type Record = (row: {
+type RecordRow = (row: {
   section: string;
   metric: string;
   unit: string;
@@ -14,7 +14,20 @@ type Record = (row: {
   note?: string;
 }) => void;
 
-export async function remoteLatency(record: Record, n: number): Promise<void> {
+// Runs fn with this process's BGTERM_DIR and BGTERM_SSH set as the CLI's are.
+function withClientEnv<T>(env: Record<string, string>, fn: () => T): T {
+  const saved = { dir: process.env.BGTERM_DIR, ssh: process.env.BGTERM_SSH };
+  process.env.BGTERM_DIR = env.BGTERM_DIR;
+  process.env.BGTERM_SSH = env.BGTERM_SSH;
+  try {
+    return fn();
+  } finally {
+    process.env.BGTERM_DIR = saved.dir;
+    process.env.BGTERM_SSH = saved.ssh;
+  }
+}
+
+export async function remoteLatency(record: RecordRow, n: number): Promise<void> {
   console.error("remote hosts (ssh to 127.0.0.1)");
   if (!sshAvailable()) {
     record({ section: "remote", metric: "remote send round trip", unit: "ms", value: null, note: "no sshd" });
@@ -40,6 +53,11 @@ export async function remoteLatency(record: Record, n: number): Promise<void> {
       3,
       async (i) => (await cli(["send", `a:${remoteCat}`, `p${i}`, "--until", `p${i}`])).ms,
     );
+    // The floor: ssh itself running `true` over the same warm connection.
+    const { sshBase } = await withClientEnv(env, () => import("../src/remote/transport.ts"));
+    const sshArgv = withClientEnv(env, () => [...sshBase(false, "a"), "--", "a", "true"]);
+    const sshFloor = await measure(n, 3, async () => (await run(sshArgv, env)).ms);
+    record({ section: "remote", metric: "ssh a true, warm connection (floor)", unit: "ms", value: sshFloor });
     record({
       section: "remote",
       metric: "send on cat, warm connection (until echo)",
@@ -49,11 +67,8 @@ export async function remoteLatency(record: Record, n: number): Promise<void> {
     });
 
     // One long-lived channel, as the MCP server keeps per host: a send per request.
-    const saved = { dir: process.env.BGTERM_DIR, ssh: process.env.BGTERM_SSH };
-    process.env.BGTERM_DIR = env.BGTERM_DIR;
-    process.env.BGTERM_SSH = env.BGTERM_SSH;
     const { RpcClient } = await import("../src/remote/client.ts");
-    const channel = await RpcClient.open({ host: "a", install: false });
+    const channel = await withClientEnv(env, () => RpcClient.open({ host: "a", install: false }));
     const viaRpc = await measure(n, 3, async (i) => {
       const started = performance.now();
       const response = await channel.call("send", { session: remoteCat, text: `r${i}`, until: `r${i}`, yield: "5000" });
@@ -61,8 +76,6 @@ export async function remoteLatency(record: Record, n: number): Promise<void> {
       return performance.now() - started;
     });
     channel.close();
-    process.env.BGTERM_DIR = saved.dir;
-    process.env.BGTERM_SSH = saved.ssh;
     record({
       section: "remote",
       metric: "rpc --stdio send round trip over ssh (open channel)",

@@ -3,6 +3,7 @@
 // code come back as if the command had run here. attach runs under `ssh -t`;
 // ls over several hosts queries them in parallel.
 import fs from "node:fs";
+import pkg from "../../package.json" with { type: "json" };
 import type { ParsedArgs } from "../cli/args.ts";
 import type { BgCommand } from "../cli/command.ts";
 import { readStdin, writeBytes } from "../cli/output.ts";
@@ -65,7 +66,10 @@ export function makeTarget(host: string | undefined, args: ParsedArgs): Target {
 // A channel to the target; with --install, a missing or different bgterm is installed first.
 export async function openClient(target: Target): Promise<RpcClient> {
   try {
-    return await RpcClient.open(target);
+    const client = await RpcClient.open(target);
+    // Same protocol, other version: --install brings this one.
+    if (!target.install || client.hello.bgterm === pkg.version) return client;
+    client.close();
   } catch (error) {
     if (!target.install || !(error instanceof BgtermError) || !/run: bgterm host install/.test(error.message)) {
       throw error;

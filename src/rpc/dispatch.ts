@@ -32,6 +32,13 @@ export function paramsToArgv(
   const options: string[] = [];
   const positionals: string[] = [];
   const argNames = new Set(command.args.map((arg) => arg.name));
+  // snake_case names (the JSON field spelling: max_buffer) name --max-buffer.
+  params = Object.fromEntries(
+    Object.entries(params).map(([key, value]) => {
+      const known = Object.hasOwn(command.options, key) || argNames.has(key);
+      return [known ? key : key.replace(/_/g, "-"), value];
+    }),
+  );
   for (const key of Object.keys(params)) {
     if ((!Object.hasOwn(command.options, key) && !argNames.has(key)) || ROUTING_OPTIONS.has(key)) {
       throw usageError(`unknown parameter '${key}' for ${method}`);

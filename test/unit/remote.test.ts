@@ -51,6 +51,11 @@ describe("remote routing", () => {
     const startArgs = parse(start, ["--name", "x", "python3", "-c", "print(1)", "--name"]);
     const back = parse(start, paramsToArgv(start, argsToParams(start, startArgs), "start"));
     expect(back.command).toEqual(["python3", "-c", "print(1)", "--name"]);
+    expect(paramsToArgv(start, { ready_timeout: 5000, command: ["sh"] }, "start")).toEqual([
+      "--ready-timeout=5000",
+      "--",
+      "sh",
+    ]);
     expect(() => paramsToArgv(send, { host: "x" }, "send")).toThrow("unknown parameter 'host'");
   });
 
