@@ -8,6 +8,7 @@ export type ToolTier = (typeof TOOL_TIERS)[number];
 
 export default command({
   name: "mcp",
+  local: true,
   summary: "Run an MCP server on stdio for coding agents (JSON-RPC on stdout, logs on stderr)",
   options: {
     tools: {

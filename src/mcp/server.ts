@@ -58,6 +58,13 @@ z.config({
 });
 
 type Tier = "readonly" | "mutating" | "destructive";
+
+const hostParam = z
+  .string()
+  .min(1)
+  .max(255)
+  .optional()
+  .describe("Run on this host over SSH (anything ssh accepts; bgterm installed there: bgterm host install H)");
 const TIER_RANK: Record<ToolTier, number> = { readonly: 0, mutating: 1, all: 2 };
 const TOOL_RANK: Record<Tier, number> = { readonly: 0, mutating: 1, destructive: 2 };
 
@@ -146,7 +153,8 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
       {
         title: config.title,
         description: config.description,
-        inputSchema: config.input,
+        // Every tool takes `host`: the call then runs in `bgterm mcp` there (src/remote/mcp-proxy.ts).
+        inputSchema: config.input.extend({ host: hostParam }),
         outputSchema: config.output,
         annotations: { ...config.annotations, openWorldHint: config.annotations.openWorldHint ?? false },
       },
@@ -163,7 +171,13 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
           },
         };
         try {
-          return await handler(input, context);
+          const { host, ...rest } = input as z.infer<I> & { host?: string };
+          if (host !== undefined) {
+            const { callRemoteTool } = await import("../remote/mcp-proxy.ts");
+            const client = server.server.getClientVersion()?.name ?? "mcp-client";
+            return (await callRemoteTool(host, name, rest, client)) as unknown as ToolResult;
+          }
+          return await handler(rest as z.infer<I>, context);
         } catch (error) {
           return errorResult(error);
         }

@@ -164,7 +164,7 @@ export class RpcClient {
 }
 
 // Why the channel never said hello, as one sentence.
-function openError(target: Target, code: number | null, stderr: string): BgtermError {
+export function openError(target: Target, code: number | null, stderr: string): BgtermError {
   const last =
     stderr
       .split("\n")
@@ -174,16 +174,17 @@ function openError(target: Target, code: number | null, stderr: string): BgtermE
   if (stderr.includes(NOT_INSTALLED_MARK)) {
     return new BgtermError(EXIT.internal, `bgterm is not installed on ${target.host}; run: ${installAdvice(target)}`);
   }
-  if (!target.via && code === 255) {
-    if (/permission denied/i.test(last)) {
-      return new BgtermError(EXIT.internal, `${target.host} refused the login (${last}); check your SSH key or agent`);
-    }
+  if (!target.via && /permission denied/i.test(last)) {
+    return new BgtermError(EXIT.internal, `${target.host} refused the login (${last}); check your SSH key or agent`);
+  }
+  if (!target.via && (code === 255 || /^ssh:|connection (refused|timed out|closed)|could not resolve/i.test(last))) {
     return new BgtermError(EXIT.internal, `cannot connect to ${target.host}${last ? `: ${last}` : ""}`);
   }
   const how = target.via ? `'${target.via.join(" ")}'` : `ssh to ${target.host}`;
+  const status = code === null ? "" : ` (exit ${code})`;
   return new BgtermError(
     EXIT.internal,
-    `${how} did not start bgterm rpc (exit ${code ?? "?"})${last ? `: ${last}` : ""}; run: ${installAdvice(target)}`,
+    `${how} did not start bgterm${status}${last ? `: ${last}` : ""}; run: ${installAdvice(target)}`,
   );
 }
 

@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { BIN, Bg, eventually, processAlive } from "../helpers.ts";
 import { SshServer, sshAvailable } from "../remote-helpers.ts";
 
@@ -141,6 +143,35 @@ describe.skipIf(!available)("remote hosts over ssh", () => {
     expect((await local.json(["info", `a:${inner}`])).state).toBe("running");
     await local.ok(["close", outer]);
     await local.ok(["close", `a:${inner}`]);
+  });
+
+  test("MCP tools take a host: the call runs in bgterm mcp there, one channel per host", async () => {
+    const transport = new StdioClientTransport({ command: BIN, args: ["mcp"], env: local.env(), stderr: "ignore" });
+    const client = new Client({ name: "remote-test", version: "1.0.0" });
+    await client.connect(transport);
+    try {
+      const call = async (name: string, args: Record<string, unknown>) => {
+        const result = (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as {
+          isError?: boolean;
+          content: { text: string }[];
+          structuredContent?: any;
+        };
+        if (result.isError) throw new Error(`${name}: ${result.content[0]?.text}`);
+        return result.structuredContent;
+      };
+      const started = await call("terminal_start", { command: ["python3", "-q"], host: "a", yield_ms: 0 });
+      expect(fs.existsSync(path.join(server!.stateDir("a"), "sessions", String(started.id)))).toBe(true);
+      const reply = await call("terminal_send", { id: started.id, text: "6*7", until: "^42", host: "a" });
+      expect(reply.text).toContain("42");
+      const listed = await call("terminal_list", { host: "a" });
+      expect(JSON.stringify(listed)).toContain("python3");
+      await call("terminal_close", { ids: [started.id], host: "a" });
+      expect(fs.existsSync(path.join(server!.stateDir("a"), "sessions", String(started.id)))).toBe(false);
+      // A host without bgterm: the tool's error says what to run.
+      await expect(call("terminal_list", { host: "refused" })).rejects.toThrow(/refused the login/);
+    } finally {
+      await client.close();
+    }
   });
 
   test("a host that refuses the key: clear error, exit 1, no prompt", async () => {
