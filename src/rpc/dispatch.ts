@@ -3,7 +3,7 @@
 // its options by name, so a method takes exactly what the command takes and
 // answers with the command's --json document, error sentences and exit codes).
 // When the typed client API lands, only this file changes.
-import { parseArgs } from "../cli/args.ts";
+import { parseJsonArgs } from "../cli/args.ts";
 import type { BgCommand } from "../cli/command.ts";
 import { type OutputScope, withOutputScope } from "../cli/output.ts";
 import { findCommand, visibleCommands } from "../commands/index.ts";
@@ -22,49 +22,22 @@ export async function methodNames(): Promise<string[]> {
   return [...remote.map((command) => command.name), "host_info"];
 }
 
-// A command's argv rebuilt from named params: options first as --key=value
-// (so values starting with '-' stay values), then `--` and the arguments.
-export function paramsToArgv(
+// Params by name, checked: the JSON spelling (max_buffer) names --max-buffer;
+// unknown names and the routing options are refused in one sentence.
+export function checkParams(
   command: Pick<BgCommand, "args" | "options">,
   params: Record<string, unknown>,
   method: string,
-): string[] {
-  const options: string[] = [];
-  const positionals: string[] = [];
+): Record<string, unknown> {
   const argNames = new Set(command.args.map((arg) => arg.name));
-  // snake_case names (the JSON field spelling: max_buffer) name --max-buffer.
-  params = Object.fromEntries(
-    Object.entries(params).map(([key, value]) => {
-      const known = Object.hasOwn(command.options, key) || argNames.has(key);
-      return [known ? key : key.replace(/_/g, "-"), value];
-    }),
-  );
-  for (const key of Object.keys(params)) {
-    if ((!Object.hasOwn(command.options, key) && !argNames.has(key)) || ROUTING_OPTIONS.has(key)) {
-      throw usageError(`unknown parameter '${key}' for ${method}`);
-    }
+  const known = (key: string) => Object.hasOwn(command.options, key) || argNames.has(key);
+  const checked: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params)) {
+    const name = known(key) ? key : key.replace(/_/g, "-");
+    if (!known(name) || ROUTING_OPTIONS.has(name)) throw usageError(`unknown parameter '${key}' for ${method}`);
+    if (value !== null) checked[name] = value;
   }
-  const scalar = (key: string, value: unknown): string => {
-    if (typeof value === "string") return value;
-    if (typeof value === "number" && Number.isFinite(value)) return String(value);
-    throw usageError(`parameter '${key}' of ${method} must be a string or a number`);
-  };
-  for (const [key, option] of Object.entries(command.options)) {
-    const value = params[key];
-    if (value === undefined || value === null) continue;
-    if (option.kind === "boolean") {
-      if (typeof value !== "boolean") throw usageError(`parameter '${key}' of ${method} must be true or false`);
-      options.push(value ? `--${key}` : `--no-${key}`);
-    } else {
-      for (const item of Array.isArray(value) ? value : [value]) options.push(`--${key}=${scalar(key, item)}`);
-    }
-  }
-  for (const arg of command.args) {
-    const value = params[arg.name];
-    if (value === undefined || value === null) continue;
-    for (const item of Array.isArray(value) ? value : [value]) positionals.push(scalar(arg.name, item));
-  }
-  return [...options, "--", ...positionals];
+  return checked;
 }
 
 async function loadCommand(method: string): Promise<BgCommand> {
@@ -97,7 +70,7 @@ export async function callMethod(
       }
       const command = await loadCommand(method);
       const forced = options.raw ? params : { ...params, json: true };
-      const args = parseArgs(paramsToArgv(command, forced, method), command);
+      const args = parseJsonArgs(checkParams(command, forced, method), command);
       scope.mode.json = args.json === true;
       scope.mode.plain = args.plain === true;
       if (args.help) throw usageError("help is not a method; see the method list in the hello line");

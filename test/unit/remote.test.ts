@@ -1,11 +1,11 @@
 // The pure parts of remote routing: HOST:ID refs, the host list, and the
 // round trip from parsed options to rpc params and back to an argv.
 import { describe, expect, test } from "bun:test";
-import { parseArgs } from "../../src/cli/args.ts";
+import { parseArgs, parseJsonArgs } from "../../src/cli/args.ts";
 import { splitCommand, splitSessionRef, targetHosts } from "../../src/cli/remote-args.ts";
 import send from "../../src/commands/send.ts";
 import start from "../../src/commands/start.ts";
-import { paramsToArgv } from "../../src/rpc/dispatch.ts";
+import { checkParams } from "../../src/rpc/dispatch.ts";
 import { argsToParams, callDeadline } from "../../src/remote/run.ts";
 import { shellQuote } from "../../src/remote/transport.ts";
 
@@ -28,7 +28,7 @@ describe("remote routing", () => {
     expect(() => targetHosts(parse(send, ["-H", "a", "b:3"]), {})).toThrow("give one host");
   });
 
-  test("options survive the trip to params and back to an argv, values that look like options included", () => {
+  test("options survive the trip to JSON params and back, values that look like options included", () => {
     const args = parse(send, [
       "-H",
       "a",
@@ -46,17 +46,17 @@ describe("remote routing", () => {
     const params = argsToParams(send, args);
     expect(params).toMatchObject({ session: "3", text: "-rf; $HOME", key: ["C-c", "Up"], enter: false, yield: 2000 });
     expect(params.host).toBeUndefined();
-    const again = parse(send, paramsToArgv(send, params, "send"));
+    const again = parseJsonArgs(checkParams(send, params, "send"), send);
     expect(argsToParams(send, again)).toEqual(params);
     const startArgs = parse(start, ["--name", "x", "python3", "-c", "print(1)", "--name"]);
-    const back = parse(start, paramsToArgv(start, argsToParams(start, startArgs), "start"));
+    const back = parseJsonArgs(checkParams(start, argsToParams(start, startArgs), "start"), start);
     expect(back.command).toEqual(["python3", "-c", "print(1)", "--name"]);
-    expect(paramsToArgv(start, { ready_timeout: 5000, command: ["sh"] }, "start")).toEqual([
-      "--ready-timeout=5000",
-      "--",
-      "sh",
-    ]);
-    expect(() => paramsToArgv(send, { host: "x" }, "send")).toThrow("unknown parameter 'host'");
+    expect(checkParams(start, { ready_timeout: 5000, command: ["sh"] }, "start")).toEqual({
+      "ready-timeout": 5000,
+      command: ["sh"],
+    });
+    expect(() => checkParams(send, { host: "x" }, "send")).toThrow("unknown parameter 'host'");
+    expect(() => checkParams(send, { nope: 1 }, "send")).toThrow("unknown parameter 'nope' for send");
   });
 
   test("quoting and command vectors", () => {
