@@ -25,35 +25,56 @@ function onPath(program: string): boolean {
   return (process.env.PATH ?? "").split(":").some((dir) => dir !== "" && fs.existsSync(`${dir}/${program}`));
 }
 
-// The warning for `start` on a systemd host without lingering, or undefined (cheap elsewhere).
-export function survivalNote(): string | undefined {
-  if (!fs.existsSync("/run/systemd/system")) return undefined;
-  return hostInfo().note ?? undefined;
+// What decides survival, read from this machine (tests pass their own).
+export interface SurvivalFacts {
+  systemd: boolean;
+  user: string;
+  linger: boolean | null;
+  runtimeDir: string | undefined;
+  stateDir: string;
 }
 
-export function hostInfo(): HostInfo {
-  const stateDir = resolveStateDir();
+function readFacts(): SurvivalFacts {
   const systemd = fs.existsSync("/run/systemd/system");
   // Bun's os.userInfo() may say "unknown"; id -un asks NSS like logind does.
   const user = process.env.USER || Bun.spawnSync(["id", "-un"]).stdout.toString().trim() || os.userInfo().username;
-  const linger = systemd ? fs.existsSync(`/var/lib/systemd/linger/${user}`) : null;
-  const runtime = process.env.XDG_RUNTIME_DIR;
-  const underRuntime = runtime !== undefined && runtime !== "" && stateDir.startsWith(`${runtime}/`);
-  let note: string | null = null;
-  if (systemd && linger === false) {
-    note = underRuntime
-      ? `lingering is off for ${user}: ${runtime} (the state dir) is removed at logout, and with it the sessions; run 'loginctl enable-linger ${user}'`
-      : `lingering is off for ${user}: logind may end the sessions at logout; run 'loginctl enable-linger ${user}' or start with --scope`;
+  return {
+    systemd,
+    user,
+    linger: systemd ? fs.existsSync(`/var/lib/systemd/linger/${user}`) : null,
+    runtimeDir: process.env.XDG_RUNTIME_DIR || undefined,
+    stateDir: resolveStateDir(),
+  };
+}
+
+// Why sessions will not outlive the login, or null when they will.
+export function survivalProblem(facts: SurvivalFacts): string | null {
+  if (!facts.systemd || facts.linger !== false) return null;
+  const { user, runtimeDir } = facts;
+  if (runtimeDir !== undefined && facts.stateDir.startsWith(`${runtimeDir}/`)) {
+    return `lingering is off for ${user}: ${runtimeDir} (the state dir) is removed at logout, and with it the sessions; run 'loginctl enable-linger ${user}'`;
   }
+  return `lingering is off for ${user}: logind may end the sessions at logout; run 'loginctl enable-linger ${user}' or start with --scope`;
+}
+
+// The warning for `start` on a systemd host without lingering, or undefined (cheap elsewhere).
+export function survivalNote(): string | undefined {
+  if (!fs.existsSync("/run/systemd/system")) return undefined;
+  return survivalProblem(readFacts()) ?? undefined;
+}
+
+export function hostInfo(): HostInfo {
+  const facts = readFacts();
+  const note = survivalProblem(facts);
   return {
     version: pkg.version,
     protocol: RPC_PROTOCOL,
     os: process.platform,
     arch: process.arch,
-    state_dir: stateDir,
-    systemd,
-    linger,
-    scope_available: systemd && onPath("systemd-run"),
+    state_dir: facts.stateDir,
+    systemd: facts.systemd,
+    linger: facts.linger,
+    scope_available: facts.systemd && onPath("systemd-run"),
     survives_logout: note === null,
     note,
   };

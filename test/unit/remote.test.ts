@@ -8,6 +8,7 @@ import start from "../../src/commands/start.ts";
 import { checkParams } from "../../src/rpc/dispatch.ts";
 import { argsToParams, callDeadline } from "../../src/remote/run.ts";
 import { shellQuote } from "../../src/remote/transport.ts";
+import { survivalProblem } from "../../src/remote/host-info.ts";
 
 const parse = (command: typeof send, argv: string[]) => parseArgs(argv, command);
 
@@ -64,5 +65,20 @@ describe("remote routing", () => {
     expect(splitCommand(`docker exec -i "my box"`)).toEqual(["docker", "exec", "-i", "my box"]);
     expect(callDeadline("wait", {})).toBeUndefined();
     expect(callDeadline("poll", { yield: "2s" })).toBe(62_000);
+  });
+
+  test("survival: only systemd without lingering is a problem; a state dir under the runtime dir says so", () => {
+    const facts = {
+      systemd: true,
+      user: "ann",
+      linger: false,
+      runtimeDir: "/run/user/1000",
+      stateDir: "/run/user/1000/bgterm",
+    };
+    expect(survivalProblem(facts)).toContain("/run/user/1000 (the state dir) is removed at logout");
+    expect(survivalProblem(facts)).toContain("loginctl enable-linger ann");
+    expect(survivalProblem({ ...facts, stateDir: "/tmp/bgterm-1000" })).toContain("start with --scope");
+    expect(survivalProblem({ ...facts, linger: true })).toBeNull();
+    expect(survivalProblem({ ...facts, systemd: false, linger: null })).toBeNull();
   });
 });
