@@ -22,7 +22,8 @@ export async function methodNames(): Promise<string[]> {
   return [...remote.map((command) => command.name), "host_info"];
 }
 
-// Params by name, checked: the JSON spelling (max_buffer) names --max-buffer;
+// Params by name, checked: the JSON spelling (max_buffer) names --max-buffer,
+// yield_ms --yield and keys the repeatable --key;
 // unknown names and the routing options are refused in one sentence.
 export function checkParams(
   command: Pick<BgCommand, "args" | "options">,
@@ -31,9 +32,19 @@ export function checkParams(
 ): Record<string, unknown> {
   const argNames = new Set(command.args.map((arg) => arg.name));
   const known = (key: string) => Object.hasOwn(command.options, key) || argNames.has(key);
+  // The client API's spellings: yield_ms for --yield, keys for the repeatable --key.
+  const alias = (key: string): string => {
+    const dashed = key.replace(/_/g, "-");
+    if (known(dashed)) return dashed;
+    const bare = dashed.replace(/-ms$/, "");
+    if (bare !== dashed && command.options[bare]?.kind === "duration") return bare;
+    const single = dashed.replace(/s$/, "");
+    if (single !== dashed && command.options[single]?.repeat) return single;
+    return key;
+  };
   const checked: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(params)) {
-    const name = known(key) ? key : key.replace(/_/g, "-");
+    const name = known(key) ? key : alias(key);
     if (!known(name) || ROUTING_OPTIONS.has(name)) throw usageError(`unknown parameter '${key}' for ${method}`);
     if (value !== null) checked[name] = value;
   }

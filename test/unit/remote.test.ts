@@ -56,6 +56,11 @@ describe("remote routing", () => {
       "ready-timeout": 5000,
       command: ["sh"],
     });
+    expect(checkParams(send, { yield_ms: 0, keys: ["Up"], session: 3 }, "send")).toEqual({
+      yield: 0,
+      key: ["Up"],
+      session: 3,
+    });
     expect(() => checkParams(send, { host: "x" }, "send")).toThrow("unknown parameter 'host'");
     expect(() => checkParams(send, { nope: 1 }, "send")).toThrow("unknown parameter 'nope' for send");
   });
