@@ -20,7 +20,7 @@ export interface CallOptions {
 
 // The advice for a host without a usable bgterm.
 export function installAdvice(target: Target): string {
-  return target.via ? `bgterm host install --via '${target.via.join(" ")}' x` : `bgterm host install ${target.host}`;
+  return target.via ? `bgterm host install --via '${target.via.join(" ")}'` : `bgterm host install ${target.host}`;
 }
 
 export class ChannelLostError extends BgtermError {
