@@ -17,6 +17,9 @@ const NOT_METHODS = new Set(["attach"]);
 // Options that choose where a command runs; they never reach the remote side.
 export const ROUTING_OPTIONS = new Set(["host", "via", "install", "all-hosts"]);
 
+// The client API's names for the same operations.
+export const METHOD_ALIASES: Record<string, string> = { list: "ls", subscribe: "follow" };
+
 export async function methodNames(): Promise<string[]> {
   const remote = (await visibleCommands()).filter((command) => !command.local && !NOT_METHODS.has(command.name));
   return [...remote.map((command) => command.name), "host_info"];

@@ -6,7 +6,7 @@
 // caller has gone moves no cursor (its output stays unread).
 import pkg from "../../package.json" with { type: "json" };
 import { EXIT } from "../errors.ts";
-import { callMethod, methodNames } from "./dispatch.ts";
+import { callMethod, METHOD_ALIASES, methodNames } from "./dispatch.ts";
 import { MAX_LINE_BYTES, parseRequest, type RpcEvent, type RpcId, type RpcResponse, RPC_PROTOCOL } from "./protocol.ts";
 
 // Lines leave one at a time, in the order they were produced.
@@ -29,7 +29,8 @@ function createWriter(): (message: object) => Promise<void> {
 export async function serveStdio(): Promise<never> {
   const send = createWriter();
   const follows = new Map<RpcId, () => void>();
-  await send({ bgterm: pkg.version, protocol: RPC_PROTOCOL, methods: [...(await methodNames()), "follow", "cancel"] });
+  const methods = [...(await methodNames()), "follow", "cancel", ...Object.keys(METHOD_ALIASES)];
+  await send({ bgterm: pkg.version, protocol: RPC_PROTOCOL, methods });
 
   const answer = (id: RpcId | null, body: Omit<RpcResponse, "id">) => send({ id, ...body });
   const fail = (id: RpcId | null, code: number, message: string) =>
@@ -43,7 +44,8 @@ export async function serveStdio(): Promise<never> {
       const id = (error as { id?: RpcId }).id ?? null;
       return fail(id, EXIT.usage, (error as Error).message);
     }
-    const { id, method, params } = request;
+    const { id, params } = request;
+    const method = METHOD_ALIASES[request.method] ?? request.method;
     if (method === "cancel") {
       const stop = follows.get(params.id as RpcId);
       stop?.();

@@ -265,6 +265,7 @@ describe("rpc --stdio", () => {
     expect(answers.find((a) => a.id === 2).error.message).toBe("unknown method 'no_such'");
     expect(answers.find((a) => a.id === 3).error).toEqual({ code: 2, message: "unknown parameter 'nope' for send" });
     expect(answers.find((a) => a.id === 4)).toEqual({ id: 4, exit_code: 0, result: [] });
+    expect(hello.methods).toContain("list");
     // A session through the endpoint, and its exit as an event of `follow`.
     send('{"id":5,"method":"start","params":{"command":["sh","-c","read x; echo got-$x; exit 5"]}}\n');
     await eventually(() => lines.some((line) => line.startsWith('{"id":5')), "start's answer");
