@@ -253,7 +253,9 @@ describe("rpc --stdio", () => {
       child.stdin.flush();
     };
     send('not json\n[1,2]\n{"id":1}\n{"id":2,"method":"no_such"}\n\x00\xff\xfe garbage\n');
-    send('{"id":3,"method":"send","params":{"session":"1","nope":true}}\n{"id":4,"method":"ls","params":{}}\n');
+    send(
+      '{"id":3,"method":"send","params":{"session":"1","nope":true}}\n{"id":4,"method":"ls","params":{}}\n{"id":9,"method":"list"}\n',
+    );
     await eventually(() => lines.some((line) => line.includes('"id":4')), "the answer to a good request after garbage");
     const hello = JSON.parse(lines[0]!);
     expect(hello.bgterm).toMatch(/^\d+\.\d+\.\d+/);
@@ -266,6 +268,8 @@ describe("rpc --stdio", () => {
     expect(answers.find((a) => a.id === 3).error).toEqual({ code: 2, message: "unknown parameter 'nope' for send" });
     expect(answers.find((a) => a.id === 4)).toEqual({ id: 4, exit_code: 0, result: [] });
     expect(hello.methods).toContain("list");
+    await eventually(() => lines.some((line) => line.includes('"id":9')), "the answer to list");
+    expect(JSON.parse(lines.find((line) => line.includes('"id":9'))!)).toEqual({ id: 9, exit_code: 0, result: [] });
     // A session through the endpoint, and its exit as an event of `follow`.
     send('{"id":5,"method":"start","params":{"command":["sh","-c","read x; echo got-$x; exit 5"]}}\n');
     await eventually(() => lines.some((line) => line.startsWith('{"id":5')), "start's answer");
