@@ -62,15 +62,21 @@ export class RpcClient {
       timer = setTimeout(() => resolve("timeout"), HELLO_TIMEOUT_MS);
     });
     let hello: RpcHello | undefined;
+    let timedOut = false;
     try {
       // Skip anything before the hello (a noisy login script on stdout).
       for (let skipped = 0; hello === undefined && skipped < 100; skipped++) {
         const line = await Promise.race([lines.next(), timeout]);
+        timedOut = line === "timeout";
         if (line === "timeout" || line.done) break;
         hello = parseHello(line.value);
       }
     } finally {
       clearTimeout(timer);
+    }
+    if (!hello && timedOut) {
+      child.kill();
+      throw new BgtermError(EXIT.internal, `${target.host} did not answer within ${HELLO_TIMEOUT_MS / 1000} s`);
     }
     if (!hello) {
       const killedBefore = child.exitCode === null && child.signalCode !== null;
