@@ -20,7 +20,7 @@ export default command({
     via: { help: "Reach the host through this command instead of ssh, e.g. 'docker exec -i box'" },
   },
   outputNote:
-    "install: {host, path, version, sha256, bytes, sent_bytes}; check: {host, version, protocol, os, arch, state_dir, systemd, linger, scope_available, survives_logout, note, same_version}",
+    "install: {host, path, version, sha256, bytes, sent_bytes}; check: {host, version, protocol, os, arch, binary, state_dir, systemd, linger, scope_available, survives_logout, note, same_version}",
   async run(args) {
     const action = args.action as string;
     if (!ACTIONS.includes(action)) throw usageError(`host takes ${ACTIONS.join(", ")}, not '${action}'`);
@@ -59,6 +59,7 @@ export default command({
       await printLine(`host       ${host}`);
       await printLine(`version    ${info.version} (protocol ${info.protocol}; ${same})`);
       await printLine(`platform   ${info.os}/${info.arch}`);
+      await printLine(`binary     ${info.binary}`);
       await printLine(`state dir  ${info.state_dir}`);
       await printLine(
         `survival   ${info.survives_logout ? "sessions outlive logout" : info.note}${info.scope_available ? " (start --scope available)" : ""}`,

@@ -13,6 +13,8 @@ export interface HostInfo {
   protocol: number;
   os: string;
   arch: string;
+  // The bgterm that answered (~/.local/bin/bgterm after host install).
+  binary: string;
   state_dir: string;
   systemd: boolean;
   linger: boolean | null;
@@ -71,6 +73,7 @@ export function hostInfo(): HostInfo {
     protocol: RPC_PROTOCOL,
     os: process.platform,
     arch: process.arch,
+    binary: process.execPath,
     state_dir: facts.stateDir,
     systemd: facts.systemd,
     linger: facts.linger,

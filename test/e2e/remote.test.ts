@@ -40,6 +40,7 @@ describe.skipIf(!available)("remote hosts over ssh", () => {
     const info = await local.json(["host", "check", "a"]);
     expect(info.state_dir).toBe(server!.stateDir("a"));
     expect(info.same_version).toBe(true);
+    expect(info.binary).toBe(copy);
     expect(await local.ok(["host", "check", "a"])).toContain(`state dir  ${server!.stateDir("a")}`);
   });
 
