@@ -13,6 +13,8 @@ export interface OutputScope {
   stdout: Uint8Array[];
   stderr: string[];
   stdin?: Uint8Array;
+  // Set to stream stdout as it is written instead of collecting it.
+  onStdout?: (bytes: Uint8Array) => Promise<void>;
 }
 
 const scopes = new AsyncLocalStorage<OutputScope>();
@@ -87,6 +89,7 @@ export class OutputClosedError extends BgtermError {
 export async function writeBytes(bytes: Uint8Array): Promise<void> {
   if (bytes.length === 0) return;
   const scope = scopes.getStore();
+  if (scope?.onStdout) return scope.onStdout(Uint8Array.from(bytes));
   if (scope) {
     scope.stdout.push(Uint8Array.from(bytes));
     return;

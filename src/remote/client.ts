@@ -4,7 +4,7 @@
 // sentence: no connection, key refused, bgterm missing, another protocol.
 import pkg from "../../package.json" with { type: "json" };
 import { BgtermError, EXIT } from "../errors.ts";
-import { parseHello, type RpcHello, type RpcResponse, RPC_PROTOCOL } from "../rpc/protocol.ts";
+import { parseHello, type RpcEvent, type RpcHello, type RpcResponse, RPC_PROTOCOL } from "../rpc/protocol.ts";
 import { bgtermArgv, NOT_INSTALLED_MARK, type Target } from "./transport.ts";
 
 // ssh's own ConnectTimeout is 15 s; the rest covers a slow login and bgterm's start.
@@ -16,6 +16,8 @@ export interface CallOptions {
   stdin?: Uint8Array;
   // Give up (exit 1) after this long without an answer; undefined: no limit.
   timeoutMs?: number;
+  // Stream stdout: called in order with each piece the command writes.
+  onStdout?: (bytes: Uint8Array) => void;
 }
 
 // The advice for a host without a usable bgterm.
@@ -31,7 +33,10 @@ export class ChannelLostError extends BgtermError {
 
 export class RpcClient {
   private nextId = 1;
-  private waiting = new Map<number, { resolve: (r: RpcResponse) => void; reject: (e: Error) => void }>();
+  private waiting = new Map<
+    number,
+    { resolve: (r: RpcResponse) => void; reject: (e: Error) => void; onStdout?: (bytes: Uint8Array) => void }
+  >();
   private closed: Error | undefined;
   private stderrText = "";
 
@@ -111,9 +116,15 @@ export class RpcClient {
         } catch {
           continue;
         }
-        if ("event" in message) continue; // events belong to follow, which this client does not use
         const waiter = typeof message.id === "number" ? this.waiting.get(message.id) : undefined;
         if (!waiter) continue;
+        if ("event" in message) {
+          const event = message as unknown as RpcEvent;
+          if (event.event === "stdout" && typeof event.data === "string") {
+            waiter.onStdout?.(Buffer.from(event.data, "base64"));
+          }
+          continue;
+        }
         this.waiting.delete(message.id as number);
         waiter.resolve(message);
       }
@@ -133,7 +144,10 @@ export class RpcClient {
     const request: Record<string, unknown> = { id, method, params };
     if (options.raw) request.raw = true;
     if (options.stdin) request.stdin = Buffer.from(options.stdin).toString("base64");
-    const answer = new Promise<RpcResponse>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    if (options.onStdout) request.stream = true;
+    const answer = new Promise<RpcResponse>((resolve, reject) =>
+      this.waiting.set(id, { resolve, reject, onStdout: options.onStdout }),
+    );
     const stdin = this.child.stdin as import("bun").FileSink;
     stdin.write(`${JSON.stringify(request)}\n`);
     await stdin.flush();

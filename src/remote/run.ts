@@ -31,8 +31,9 @@ function durationMs(value: unknown): number | undefined {
 }
 
 // How long to wait for an answer: the call's own limits plus a margin; wait
-// and exec without --timeout wait as long as the program runs.
+// and exec without --timeout, and follow, last as long as the program runs.
 export function callDeadline(method: string, params: Record<string, unknown>): number | undefined {
+  if (method === "follow") return undefined;
   if ((method === "wait" || method === "exec") && params.timeout === undefined) return undefined;
   const own = ["yield", "timeout", "ready-timeout", "idle"].reduce(
     (sum, key) => sum + (durationMs(params[key]) ?? 0),
@@ -85,7 +86,7 @@ async function callWithRetry(
   target: Target,
   method: string,
   params: Record<string, unknown>,
-  options: { raw: boolean; stdin?: Uint8Array },
+  options: { raw: boolean; stdin?: Uint8Array; onStdout?: (bytes: Uint8Array) => void },
 ): Promise<RpcResponse> {
   const timeoutMs = callDeadline(method, params);
   const attempt = async () => {
@@ -115,7 +116,13 @@ export async function runRemote(command: BgCommand, args: ParsedArgs, hosts: str
   const params = argsToParams(command, args);
   if (name === "attach") return attachRemote(target, params);
   const stdin = name === "send" && args.stdin === true ? await readStdin() : undefined;
-  const response = await callWithRetry(target, name, params, { raw: true, stdin });
+  // stdout arrives while the command runs (follow streams), written in order.
+  let written = Promise.resolve();
+  const onStdout = (bytes: Uint8Array) => {
+    written = written.then(() => writeBytes(bytes));
+  };
+  const response = await callWithRetry(target, name, params, { raw: true, stdin, onStdout });
+  await written;
   if (response.stdout) await writeBytes(Buffer.from(response.stdout, "base64"));
   if (response.stderr) fs.writeSync(2, response.stderr);
   if (response.error) {

@@ -18,7 +18,7 @@ const NOT_METHODS = new Set(["attach"]);
 export const ROUTING_OPTIONS = new Set(["host", "via", "install", "all-hosts"]);
 
 // The client API's names for the same operations.
-export const METHOD_ALIASES: Record<string, string> = { list: "ls", subscribe: "follow" };
+export const METHOD_ALIASES: Record<string, string> = { list: "ls" };
 
 export async function methodNames(): Promise<string[]> {
   const remote = (await visibleCommands()).filter((command) => !command.local && !NOT_METHODS.has(command.name));
@@ -64,6 +64,8 @@ export interface CallOptions {
   // Answer with stdout's bytes (base64) instead of a parsed --json document.
   raw: boolean;
   stdin?: Uint8Array;
+  // Streams stdout (raw bytes) as the command writes it.
+  onStdout?: (bytes: Uint8Array) => Promise<void>;
 }
 
 // Runs one method; never throws (failures become the response's error).
@@ -72,7 +74,13 @@ export async function callMethod(
   params: Record<string, unknown>,
   options: CallOptions,
 ): Promise<Omit<RpcResponse, "id">> {
-  const scope: OutputScope = { mode: { json: false, plain: false }, stdout: [], stderr: [], stdin: options.stdin };
+  const scope: OutputScope = {
+    mode: { json: false, plain: false },
+    stdout: [],
+    stderr: [],
+    stdin: options.stdin,
+    onStdout: options.onStdout,
+  };
   let exitCode: number;
   let error: { code: number; message: string; detail?: string } | undefined;
   try {

@@ -2,9 +2,10 @@
 // endpoint and for the CLI that talks to it over SSH. Every line is one JSON
 // object. The endpoint speaks first: {"bgterm":VERSION,"protocol":N,"methods":[...]}.
 // Requests: {"id":ID,"method":NAME,"params":{...}} with optional "raw":true
-// (stdout bytes instead of a parsed --json document) and "stdin" (base64).
+// (stdout bytes instead of a parsed --json document), "stream":true (stdout as
+// events while the command runs) and "stdin" (base64).
 // Responses carry the same id, "exit_code", and "result" or "stdout", or
-// "error":{"code","message"}; events (follow) carry "event" and the request's id.
+// "error":{"code","message"}; events (subscribe, stream) carry "event" and the request's id.
 
 // Bumped when a request or response changes incompatibly.
 export const RPC_PROTOCOL = 1;
@@ -19,6 +20,8 @@ export interface RpcRequest {
   method: string;
   params: Record<string, unknown>;
   raw: boolean;
+  // Raw stdout as {"event":"stdout"} events while the command runs.
+  stream: boolean;
   stdin?: Uint8Array;
 }
 
@@ -39,7 +42,7 @@ export interface RpcResponse {
 
 export interface RpcEvent {
   id: RpcId;
-  event: "output" | "exit";
+  event: "output" | "exit" | "stdout";
   data?: string;
   offset?: number;
   exit_code?: number;
@@ -76,6 +79,7 @@ export function parseRequest(line: string): RpcRequest {
     method: object.method,
     params: params as Record<string, unknown>,
     raw: object.raw === true,
+    stream: object.stream === true,
     stdin: typeof object.stdin === "string" ? Buffer.from(object.stdin, "base64") : undefined,
   };
 }

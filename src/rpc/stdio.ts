@@ -1,7 +1,7 @@
 // `bgterm rpc --stdio`: a long-lived endpoint speaking JSON lines. It says
 // hello first, answers each request with one line (requests run concurrently,
 // so answers may come in any order; match them by id), streams events for
-// `follow`, answers a bad line with an error and keeps going, and exits when
+// `subscribe` and streamed stdout, answers a bad line with an error and keeps going, and exits when
 // stdin closes: requests still in flight are abandoned there, so a poll whose
 // caller has gone moves no cursor (its output stays unread).
 import pkg from "../../package.json" with { type: "json" };
@@ -28,8 +28,8 @@ function createWriter(): (message: object) => Promise<void> {
 
 export async function serveStdio(): Promise<never> {
   const send = createWriter();
-  const follows = new Map<RpcId, () => void>();
-  const methods = [...(await methodNames()), "follow", "cancel", ...Object.keys(METHOD_ALIASES)];
+  const subscriptions = new Map<RpcId, () => void>();
+  const methods = [...(await methodNames()), "subscribe", "cancel", ...Object.keys(METHOD_ALIASES)];
   await send({ bgterm: pkg.version, protocol: RPC_PROTOCOL, methods });
 
   const answer = (id: RpcId | null, body: Omit<RpcResponse, "id">) => send({ id, ...body });
@@ -47,19 +47,23 @@ export async function serveStdio(): Promise<never> {
     const { id, params } = request;
     const method = METHOD_ALIASES[request.method] ?? request.method;
     if (method === "cancel") {
-      const stop = follows.get(params.id as RpcId);
+      const stop = subscriptions.get(params.id as RpcId);
       stop?.();
       return answer(id, { exit_code: stop ? EXIT.ok : EXIT.noSession, result: { cancelled: stop !== undefined } });
     }
-    if (method === "follow") {
-      const { follow } = await import("./follow.ts");
+    if (method === "subscribe") {
+      const { subscribe } = await import("./subscribe.ts");
       const events = (event: Omit<RpcEvent, "id">) => send({ id, ...event });
       return answer(
         id,
-        await follow(params, events, (stop) => follows.set(id, stop)).finally(() => follows.delete(id)),
+        await subscribe(params, events, (stop) => subscriptions.set(id, stop)).finally(() => subscriptions.delete(id)),
       );
     }
-    return answer(id, await callMethod(method, params, { raw: request.raw, stdin: request.stdin }));
+    // With "stream", stdout leaves as events while the command runs (follow, long polls).
+    const onStdout = request.stream
+      ? (bytes: Uint8Array) => send({ id, event: "stdout", data: Buffer.from(bytes).toString("base64") })
+      : undefined;
+    return answer(id, await callMethod(method, params, { raw: request.raw, stdin: request.stdin, onStdout }));
   };
 
   let pending: Buffer[] = [];

@@ -126,6 +126,29 @@ describe.skipIf(!available)("remote hosts over ssh", () => {
     await local.ok(["close", `a:${id}`]);
   });
 
+  test("follow streams remote output as it comes, then exits with the program's code", async () => {
+    const id = (
+      await local.ok(["-H", "a", "start", "sh", "-c", "echo first-line; read x; echo got-$x; exit 6"])
+    ).trim();
+    const follow = Bun.spawn([BIN, "follow", `a:${id}`, "--from", "0"], {
+      env: local.env(),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    let seen = "";
+    const reading = (async () => {
+      for await (const chunk of follow.stdout) seen += Buffer.from(chunk).toString("utf8");
+    })();
+    // The first line arrives while the program still waits for input.
+    await eventually(() => seen.includes("first-line"), "the first line before the program ends", 20_000);
+    expect(seen).not.toContain("got-");
+    await local.ok(["send", `a:${id}`, "zz", "--reader", "writer", "--yield", "0"]);
+    expect(await follow.exited).toBe(6);
+    await reading;
+    expect(seen).toContain("got-zz");
+    await local.ok(["close", `a:${id}`]);
+  });
+
   test("attach through a PTY: ssh -t to the remote bgterm attach, keys both ways, detach", async () => {
     const inner = (await local.ok(["-H", "a", "start", "bash", "--norc", "--noprofile"])).trim();
     await local.ok(["send", `a:${inner}`, "echo inner-ready", "--until", "inner-ready\\n"]);
@@ -271,13 +294,16 @@ describe("rpc --stdio", () => {
     expect(hello.methods).toContain("list");
     await eventually(() => lines.some((line) => line.includes('"id":9')), "the answer to list");
     expect(JSON.parse(lines.find((line) => line.includes('"id":9'))!)).toEqual({ id: 9, exit_code: 0, result: [] });
-    // A session through the endpoint, and its exit as an event of `follow`.
+    // A session through the endpoint, and its exit as an event of `subscribe`.
     send('{"id":5,"method":"start","params":{"command":["sh","-c","read x; echo got-$x; exit 5"]}}\n');
     await eventually(() => lines.some((line) => line.startsWith('{"id":5')), "start's answer");
     const started = JSON.parse(lines.find((line) => line.startsWith('{"id":5'))!);
-    send(`{"id":6,"method":"follow","params":{"session":${started.result.id},"from":0}}\n`);
+    send(`{"id":6,"method":"subscribe","params":{"session":${started.result.id},"from":0}}\n`);
     send(`{"id":7,"method":"send","params":{"session":"${started.result.id}","text":"hi","yield":0}}\n`);
-    await eventually(() => lines.some((line) => line.startsWith('{"id":6,"exit_code"')), "follow to end with the exit");
+    await eventually(
+      () => lines.some((line) => line.startsWith('{"id":6,"exit_code"')),
+      "subscribe to end with the exit",
+    );
     const events = lines.map((line) => JSON.parse(line)).filter((m) => m.id === 6 && m.event);
     const output = Buffer.concat(
       events.filter((e) => e.event === "output").map((e) => Buffer.from(e.data, "base64")),

@@ -1,21 +1,22 @@
-// The `follow` method: the session's output as events from an offset (default:
-// its current end) until it exits or the caller cancels; the answer comes last.
+// The `subscribe` method: the session's output as events from an offset
+// (default: its current end) until it exits or the caller cancels; the answer
+// comes last.
 import { BgtermError, EXIT } from "../errors.ts";
 import { connect } from "../client/requests.ts";
 import { resolveSession } from "../client/registry.ts";
 import type { RpcEvent, RpcResponse } from "./protocol.ts";
 
-export async function follow(
+export async function subscribe(
   params: Record<string, unknown>,
   emit: (event: Omit<RpcEvent, "id">) => Promise<void>,
   onStop: (stop: () => void) => void,
 ): Promise<Omit<RpcResponse, "id">> {
   try {
     if (typeof params.session !== "string" && typeof params.session !== "number") {
-      throw new BgtermError(EXIT.usage, "follow needs 'session' (an id or a name)");
+      throw new BgtermError(EXIT.usage, "subscribe needs 'session' (an id or a name)");
     }
     if (params.from !== undefined && !(Number.isSafeInteger(params.from) && (params.from as number) >= 0)) {
-      throw new BgtermError(EXIT.usage, "follow's 'from' must be a byte offset");
+      throw new BgtermError(EXIT.usage, "subscribe's 'from' must be a byte offset");
     }
     const files = resolveSession(String(params.session));
     const stream = await connect(files);
