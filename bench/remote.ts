@@ -3,7 +3,7 @@
 // network's. First call = ssh handshake + login + bgterm start; warm calls reuse
 // the ControlMaster connection.
 import { SshServer, sshAvailable } from "../test/remote-helpers.ts";
-import { BIN, measure, run, type Stats } from "./lib.ts";
+import { BIN, measure, run, type Stats, stats } from "./lib.ts";
 
 type RecordRow = (row: {
   section: string;
@@ -47,12 +47,18 @@ export async function remoteLatency(record: RecordRow, n: number): Promise<void>
 
     const remoteCat = (await cli(["-H", "a", "start", "cat"])).stdout.trim();
     const localCat = (await cli(["start", "cat"])).stdout.trim();
-    const local = await measure(n, 3, async (i) => (await cli(["send", localCat, `p${i}`, "--until", `p${i}`])).ms);
-    const remote = await measure(
-      n,
-      3,
-      async (i) => (await cli(["send", `a:${remoteCat}`, `p${i}`, "--until", `p${i}`])).ms,
-    );
+    // Local and remote samples alternate, so drift on a shared machine hits both alike.
+    const localSamples: number[] = [];
+    const remoteSamples: number[] = [];
+    for (let i = -3; i < n; i++) {
+      const localMs = (await cli(["send", localCat, `p${i}`, "--until", `p${i}`])).ms;
+      const remoteMs = (await cli(["send", `a:${remoteCat}`, `p${i}`, "--until", `p${i}`])).ms;
+      if (i < 0) continue;
+      localSamples.push(localMs);
+      remoteSamples.push(remoteMs);
+    }
+    const local = stats(localSamples);
+    const remote = stats(remoteSamples);
     // The floor: ssh itself running `true` over the same warm connection.
     const { sshBase } = await withClientEnv(env, () => import("../src/remote/transport.ts"));
     const sshArgv = withClientEnv(env, () => [...sshBase(false, "a"), "--", "a", "true"]);
