@@ -253,6 +253,22 @@ describe("rpc --stdio", () => {
     }
   });
 
+  test("host install refuses a machine of another CPU and installs nothing", async () => {
+    const home = fs.mkdtempSync(path.join(bg.stateDir, "home-"));
+    const bin = path.join(home, "fakebin");
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, "uname"), '#!/bin/sh\ncase "$1" in -s) echo Linux;; -m) echo riscv64;; esac\n', {
+      mode: 0o755,
+    });
+    const via = `env PATH=${bin}:/usr/bin:/bin HOME=${home}`;
+    const result = await bg.run(["host", "install", "--via", via]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `bgterm: ${via} is Linux/riscv64; this bgterm is built for ${process.platform}/${process.arch}: install a matching build there\n`,
+    );
+    expect(fs.existsSync(path.join(home, ".local"))).toBe(false);
+  });
+
   test.skipIf(Bun.which("systemd-run") !== null)("start --scope without systemd-run is a usage error", async () => {
     const result = await bg.run(["start", "--scope", "sleep", "5"]);
     expect(result.code).toBe(2);
