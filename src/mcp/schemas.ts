@@ -101,8 +101,13 @@ export const sendInput = z.strictObject({
 });
 
 export const readInput = z.strictObject({
-  id: sessionId.optional(),
-  ids: z.array(sessionId).min(1).max(64).optional().describe("Several sessions: read the first with output"),
+  id: sessionId.optional().describe("Session id (number) or name; required unless ids is given"),
+  ids: z
+    .array(sessionId)
+    .min(1)
+    .max(64)
+    .optional()
+    .describe("Several sessions instead of id: read the first with output"),
   until: cli.wait.until.optional(),
   stop: stop.optional(),
   idle_ms: cli.wait.idle_ms.optional(),
@@ -142,7 +147,7 @@ export const listInput = z.strictObject({
 });
 
 export const closeInput = z.strictObject({
-  ids: z.array(sessionId).min(1).max(256).optional().describe("Sessions to close"),
+  ids: z.array(sessionId).min(1).max(256).optional().describe("Sessions to close; required unless owned is true"),
   owned: z.boolean().optional().describe("Close every session this client started"),
   signal: cli.close.signal.optional(),
   grace_ms: cli.close.grace_ms.optional(),
