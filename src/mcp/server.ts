@@ -12,6 +12,7 @@ import pkg from "../../package.json" with { type: "json" };
 import type { ToolTier } from "../commands/mcp.ts";
 import { BgtermError, EXIT } from "../errors.ts";
 import * as S from "./schemas.ts";
+import { filterLines, MAX_LINE_BYTES } from "./stdio-lines.ts";
 import {
   type CallContext,
   closeTool,
@@ -349,7 +350,9 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
     return {};
   });
 
-  const transport = new StdioServerTransport();
+  // Lines are checked before the SDK's transport sees them (stdio-lines.ts).
+  const input = filterLines(process.stdin, (line) => process.stdout.write(line));
+  const transport = new StdioServerTransport(input, process.stdout, { maxBufferSize: MAX_LINE_BYTES + 1024 });
   const ended = new Promise<void>((resolve) => {
     process.stdin.once("end", resolve);
     process.stdin.once("close", resolve);

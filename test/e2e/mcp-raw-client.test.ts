@@ -29,6 +29,8 @@ class RawClient {
   private readonly pending = new Map<number, { resolve: (message: any) => void; reject: (error: Error) => void }>();
   readonly notifications: any[] = [];
   readonly protocolErrors: string[] = [];
+  readonly errorsWithoutId: any[] = []; // answers to lines whose id could not be read
+  readonly unsolicited: any[] = []; // answers to ids this client did not send as requests
   private readonly child;
   private readonly done: Promise<void>;
 
@@ -61,9 +63,11 @@ class RawClient {
       return;
     }
     if (message?.jsonrpc !== "2.0") this.protocolErrors.push(`not JSON-RPC 2.0: ${line.slice(0, 200)}`);
-    if ("id" in message && ("result" in message || "error" in message)) {
+    if (message.id === null && "error" in message) {
+      this.errorsWithoutId.push(message.error);
+    } else if ("id" in message && ("result" in message || "error" in message)) {
       const waiter = this.pending.get(message.id);
-      if (!waiter) this.protocolErrors.push(`response to an unknown id: ${line.slice(0, 200)}`);
+      if (!waiter) this.unsolicited.push(message);
       this.pending.delete(message.id);
       waiter?.resolve(message);
     } else if ("method" in message && !("id" in message)) {
@@ -422,12 +426,34 @@ describe("a raw JSON-RPC client that knows only the schemas", () => {
     const unknown = await client.request("tools/call", { name: "terminal_nonexistent", arguments: {} });
     const unknownText = unknown.error?.message ?? unknown.result?.content?.[0]?.text;
     expect(unknownText).toContain("terminal_nonexistent");
-    // Not JSON at all, and an unknown method: JSON-RPC errors, and the server still answers.
-    client.writeRaw("{this is not json");
+    // An unknown method: a JSON-RPC error, and the server still answers.
     const method = await client.request("no/such/method", {});
     expect(method.error.code).toBe(-32601);
     expect(client.protocolErrors).toEqual([]);
     expect((await client.request("tools/list", {})).result.tools.length).toBe(tools.length);
+  });
+
+  test("malformed lines get JSON-RPC errors (not silence), an oversized message too, and the server keeps serving", async () => {
+    const raw = connect();
+    await handshake(raw, "malformed");
+    // Not JSON: a parse error (id null, as JSON-RPC says).
+    raw.writeRaw("{this is not json");
+    // JSON, with an id, but not a valid request: the answer carries that id, so the caller does not hang.
+    raw.writeRaw(JSON.stringify({ jsonrpc: "2.0", id: "bad-1", method: "tools/call", params: "garbage" }));
+    const answered = await raw.request("tools/list", {});
+    expect(answered.result.tools.length).toBe(tools.length);
+    expect(raw.errorsWithoutId.map((error) => error.code)).toEqual([-32700]);
+    expect(raw.unsolicited).toEqual([
+      expect.objectContaining({ id: "bad-1", error: expect.objectContaining({ code: -32600 }) }),
+    ]);
+    // One message of 17 MB: refused by id; the server used to close its transport (and exit) on it.
+    const big = await raw.request("tools/call", {
+      name: "terminal_list",
+      arguments: { pad: "x".repeat(17 * 1024 * 1024) },
+    });
+    expect(big.error.code).toBe(-32600);
+    expect(big.error.message).toContain("longer than");
+    expect((await raw.request("tools/list", {})).result.tools.length).toBe(tools.length);
   });
 
   test("hand-chosen realistic calls: a REPL, a shell command's status, re-reading by offset, a full-screen view", async () => {
