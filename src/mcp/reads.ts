@@ -182,6 +182,9 @@ export function renderRead(out: ReadOutput): string {
     `offsets ${out.start_offset}-${out.end_offset}`,
   ];
   if (out.remaining_bytes > 0) parts.push(`${out.remaining_bytes} bytes unread`);
+  // Output that left retention before this read: say so, or it looks complete.
+  if (out.truncated)
+    parts.push(`older output lost (${out.dropped_bytes} bytes dropped by retention before offset ${out.start_offset})`);
   if (out.foreground && !out.foreground.shell) parts.push(`foreground ${out.foreground.name}`);
   if (out.alternate_screen) parts.push("alternate screen (use terminal_screen)");
   if (out.yield_requested_ms !== undefined) parts.push(`yield clamped to ${out.yield_ms} ms`);

@@ -517,6 +517,20 @@ describe("a raw JSON-RPC client that knows only the schemas", () => {
     expect(closed.closed).toEqual(expect.arrayContaining([repl.id, sleeper.id]));
   });
 
+  test("a read that starts past output lost to retention says so in its text, not only in its fields", async () => {
+    const id = Number(
+      await bg.start(["--max-buffer", "64K", "--", "sh", "-c", "seq 1 100000; echo END-OF-SEQ; exec cat"]),
+    );
+    startedIds.add(id);
+    await bg.readUntil(String(id), /END-OF-SEQ/, 60_000, "probe"); // its own reader: the default cursor stays at 0
+    const result = await call("terminal_read", { id, yield_ms: 0, max_output_tokens: 100 });
+    expect(result.isError).toBeFalsy();
+    const read = result.structuredContent!;
+    expect(read.truncated).toBe(true);
+    expect(read.dropped_bytes).toBeGreaterThan(0);
+    expect(result.content[0]!.text).toContain(`${read.dropped_bytes} bytes dropped by retention`);
+  });
+
   test("resources: list, the template, and read of the sessions record and a screen", async () => {
     const shell = await ok("terminal_start", { command: ["sh"], yield_ms: 0 });
     await ok("terminal_send", { id: shell.id, text: "echo resource-$((2+3))", until: "resource-5" });
