@@ -18,7 +18,7 @@ export default command({
       kind: "key",
       short: "k",
       repeat: true,
-      help: "Send a named key after TEXT: Enter, Tab, Up, C-c, M-x, F1...",
+      help: "Send a named key after TEXT: Enter, Tab, Up, C-c, M-x, F1, q...",
     },
     enter: { kind: "boolean", default: true, help: "Use --no-enter to send TEXT without Enter" },
     stdin: { kind: "boolean", help: "Send standard input's raw bytes (no Enter added)" },

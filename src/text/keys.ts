@@ -106,8 +106,10 @@ export function encodeKey(name: string, modes: KeyModes = { applicationCursor: f
   }
   const named = NAMED[name.toLowerCase()];
   if (named !== undefined) return named;
+  // A single printable character is itself, as in tmux (`send-keys q` quits less).
+  if ([...name].length === 1 && !/\p{Cc}/u.test(name)) return name;
   throw usageError(
-    `unknown key '${name}' (known: Enter, Tab, Escape, Space, BSpace, Up, Down, Left, Right, Home, End, PageUp, PageDown, Insert, Delete, F1-F12, C-a..C-z, M-<char>)`,
+    `unknown key '${name}' (known: Enter, Tab, Escape, Space, BSpace, Up, Down, Left, Right, Home, End, PageUp, PageDown, Insert, Delete, F1-F12, C-a..C-z, M-<char>, or one character)`,
   );
 }
 

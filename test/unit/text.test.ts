@@ -19,6 +19,10 @@ describe("key encoding", () => {
     ["F1", "\x1bOP"],
     ["F12", "\x1b[24~"],
     ["PageDown", "\x1b[6~"],
+    ["q", "q"],
+    ["Q", "Q"],
+    [":", ":"],
+    ["é", "é"],
   ])("%s", (name, bytes) => {
     expect(encodeKey(name)).toBe(bytes);
   });
@@ -33,6 +37,7 @@ describe("key encoding", () => {
 
   test("an unknown key is a usage error naming it", () => {
     let error: unknown;
+    expect(() => encodeKey("\x07")).toThrow(BgtermError); // one character, but a control character
     try {
       encodeKey("Hyper-x");
     } catch (caught) {
