@@ -7,13 +7,25 @@
 // an oversized one is skipped to its end and refused the same way, and only
 // well-formed messages reach the transport. The server keeps serving.
 import { PassThrough, type Readable } from "node:stream";
-import { JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import { ClientRequestSchema, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 
 // The longest line (one message) accepted; a text parameter is capped at 1 MiB
 // characters, so 16 MiB leaves room for any honest request.
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 type Reply = (line: string) => void;
+
+// Each MCP request's schema by method. The SDK answers a request whose params
+// do not fit with -32603 (internal error) and a dump of the validator's
+// findings; checked here it gets -32602 (invalid params) and a short sentence.
+type RequestSchema = { safeParse(value: unknown): { success: boolean; error?: { issues: Issue[] } } };
+type Issue = { path: PropertyKey[]; message: string };
+const REQUESTS = new Map<string, RequestSchema>(
+  (ClientRequestSchema as unknown as { options: { shape: { method: { value: string } } }[] }).options.map((option) => [
+    option.shape.method.value,
+    option as unknown as RequestSchema,
+  ]),
+);
 
 function errorLine(id: unknown, code: number, message: string): string {
   const safeId = typeof id === "string" || typeof id === "number" ? id : null;
@@ -43,9 +55,16 @@ export function refusalFor(line: string): string | undefined {
   } catch (error) {
     return errorLine(null, -32700, `Parse error: not JSON (${(error as Error).message})`);
   }
-  if (JSONRPCMessageSchema.safeParse(message).success) return undefined;
   const object = message !== null && typeof message === "object" && !Array.isArray(message) ? message : {};
   const id = (object as { id?: unknown }).id;
+  if (JSONRPCMessageSchema.safeParse(message).success) {
+    const method = (object as { method?: unknown }).method;
+    const schema = id === undefined || typeof method !== "string" ? undefined : REQUESTS.get(method);
+    const checked = schema?.safeParse(message);
+    if (!checked || checked.success) return undefined;
+    const problems = (checked.error?.issues ?? []).map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    return errorLine(id, -32602, `Invalid params for ${method}: ${problems.join("; ")}`);
+  }
   // A malformed notification (no id) gets no answer, as JSON-RPC says of notifications.
   if (id === undefined && "method" in object) return "";
   return errorLine(id, -32600, "Invalid Request: not a JSON-RPC 2.0 request, notification or response");

@@ -446,6 +446,10 @@ describe("a raw JSON-RPC client that knows only the schemas", () => {
     expect(raw.unsolicited).toEqual([
       expect.objectContaining({ id: "bad-1", error: expect.objectContaining({ code: -32600 }) }),
     ]);
+    // A known method with params of the wrong shape: invalid params, not an internal error.
+    const shape = await raw.request("tools/call", { name: "terminal_list", arguments: [1, 2] });
+    expect(shape.error.code).toBe(-32602);
+    expect(shape.error.message).toContain("arguments");
     // One message of 17 MB: refused by id; the server used to close its transport (and exit) on it.
     const big = await raw.request("tools/call", {
       name: "terminal_list",

@@ -43,6 +43,16 @@ describe("mcp stdin line filter", () => {
     expect(refusalFor(request(3))).toBeUndefined();
   });
 
+  test("a known request with params that do not fit: invalid params (-32602) naming the field", () => {
+    const bad = request(4, { method: "tools/call", params: { name: "terminal_list", arguments: [1, 2] } });
+    const reply = JSON.parse(refusalFor(bad)!);
+    expect(reply).toMatchObject({ id: 4, error: { code: -32602 } });
+    expect(reply.error.message).toContain("params.arguments");
+    // Fitting params, and methods the filter does not know, pass on.
+    expect(refusalFor(request(5, { method: "tools/call", params: { name: "x", arguments: {} } }))).toBeUndefined();
+    expect(refusalFor(request(6, { method: "no/such/method", params: { x: 1 } }))).toBeUndefined();
+  });
+
   test("an oversized line is skipped with an error naming its id; the next line still passes", async () => {
     const big = request(7, { params: { pad: "x".repeat(5000) } });
     const after = request(8);
