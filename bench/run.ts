@@ -454,6 +454,53 @@ function readLines(stream: ReadableStream<Uint8Array>): AsyncIterator<string> {
   return readLinesGen(stream);
 }
 
+// ---- 3d. exec -------------------------------------------------------------------
+// exec through the shell integration (the supervisor types the command and
+// waits for the shell's end mark) beside the method it replaced: one typed
+// line bracketing the command with printf markers, watched for with --until.
+async function execRoundTrip(): Promise<void> {
+  console.error("3d. exec");
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "bgb-home-"));
+  const homeEnv = { HOME: home };
+  const bgIn = async (args: string[]) => {
+    const r = await run([BIN, ...args], homeEnv);
+    if (r.code !== 0) throw new Error(`bgterm ${args.join(" ")} exited ${r.code}`);
+    return r.stdout.trim();
+  };
+  try {
+    const sh = await bgIn(["start", "bash"]);
+    await bgIn(["exec", sh, "true"]);
+    const hooked = await measure(N, 3, async () => {
+      const r = await run([BIN, "exec", sh, "true"], homeEnv);
+      if (r.code !== 0) throw new Error(`exec exited ${r.code}`);
+      return r.ms;
+    });
+    const dash = await bgIn(["start", "sh"]);
+    await bgIn(["exec", dash, "true"]);
+    const wrapper = await measure(N, 3, async () => (await run([BIN, "exec", dash, "true"], homeEnv)).ms);
+    // The old method, as the old exec typed it (a token split in two so the echo cannot match).
+    const old = await measure(N, 3, async (i) => {
+      const [a, b] = [`${i}`.padStart(8, "0"), "0badc0de"];
+      const line = ` printf '\\036S%s%s\\036' ${a} ${b}; eval "$(printf '%b' 'true')"; printf '\\036E%s%s:%d\\036' ${a} ${b} "$?"`;
+      const r = await run([BIN, "send", sh, line, "--until", `E${a}${b}:[0-9]+`], homeEnv);
+      if (r.code !== 0) throw new Error(`old exec exited ${r.code}`);
+      return r.ms;
+    });
+    await bg(["close", sh, dash]);
+    record({
+      section: "exec",
+      metric: "exec true in bash (hooks, end mark)",
+      unit: "ms",
+      value: hooked,
+      compare: { label: "old marker method", value: old },
+    });
+    record({ section: "exec", metric: "exec true in sh/dash (hidden wrapper line)", unit: "ms", value: wrapper });
+    record({ section: "exec", metric: "old marker method (typed printf markers + --until)", unit: "ms", value: old });
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
 // ---- 4. wake-up -----------------------------------------------------------------
 async function wakeUp(floor: Stats): Promise<void> {
   console.error("4. wake-up");
@@ -831,6 +878,7 @@ async function main(): Promise<void> {
   const tmuxLoop = only("round trip") ? await roundTrip(floor, tmuxSkip) : undefined;
   if (only("mcp")) await mcpRoundTrip(tmuxLoop);
   if (only("repl")) await replRoundTrip(peers.pexpect);
+  if (only("exec")) await execRoundTrip();
   if (only("wake-up")) await wakeUp(floor);
   if (only("throughput")) await throughput();
   if (only("screen")) await screenCost();

@@ -33,7 +33,7 @@ export const readOutput = s.object(
 export type ReadOutput = Infer<typeof readOutput>;
 
 // start, info: one session; ls: an array of them.
-export const sessionRecord = s.object({
+const sessionFields = {
   id,
   name,
   state: s.literal(["starting", "running", "exited", "lost"]),
@@ -76,8 +76,28 @@ export const sessionRecord = s.object({
   ),
   cpu_seconds: s.nullable(s.number({ minimum: 0, description: "CPU time of the session's live processes" })),
   rss_bytes: s.nullable(s.integer({ minimum: 0, description: "resident memory of the session's live processes" })),
-});
+};
+export const sessionRecord = s.object(sessionFields);
 export const sessionList = s.array(sessionRecord);
+
+// One command an integrated shell ran (history, info's last_command, lines --command).
+export const commandRecord = s.object({
+  n: s.integer({ minimum: 1, description: "the command's number in the session, from 1" }),
+  command: s.string({ description: "the command line" }),
+  source: s.literal(["exec", "typed"], { description: "typed by exec, or by send / attach / a person" }),
+  start_offset: s.integer({ minimum: 0, description: "absolute offset where its output begins" }),
+  end_offset: s.integer({ minimum: 0, description: "absolute offset where its output ends" }),
+  exit_code: s.nullable(s.integer()),
+  started_at: s.string({ description: "ISO 8601" }),
+  ended_at: s.string({ description: "ISO 8601" }),
+  duration_ms: s.integer({ minimum: 0 }),
+});
+export const historyOutput = s.array(commandRecord);
+// info: the session record and the last command of an integrated shell.
+export const infoOutput = s.object({
+  ...sessionFields,
+  last_command: s.nullable(commandRecord),
+});
 
 export const waitOutput = s.object({ id, exit_code: s.integer() });
 // wait --ready (the wait command's outputNote says so).

@@ -1,6 +1,6 @@
 // Argument definitions several commands share, and their conversion to options.
 import { checkReader } from "../shared/refs.ts";
-import { DEFAULT_IDLE_MS, DEFAULT_YIELD_MS } from "../client/api/common.ts";
+import { DEFAULT_IDLE_MS, DEFAULT_MAX_STREAM_MS, DEFAULT_YIELD_MS } from "../client/api/common.ts";
 import type { PollOptions } from "../client/api/reading.ts";
 import { parseInteger, parseMs, parseRegex, type ParsedArgs } from "./args.ts";
 import type { OptionSpec } from "./command.ts";
@@ -21,7 +21,11 @@ export const waitOptions: Record<string, OptionSpec> = {
   "match-raw": { kind: "boolean", help: "Match --until against the raw bytes, escape sequences included" },
   idle: {
     kind: "duration",
-    help: `Return once output has been quiet this long (default ${DEFAULT_IDLE_MS}, 0 with --until; 0 returns at the first output)`,
+    help: `Return once output has been quiet this long and the program has settled (default ${DEFAULT_IDLE_MS}, 0 with --until; 0 returns at the first output)`,
+  },
+  "max-stream": {
+    kind: "duration",
+    help: `With the settled wait: return after this much uninterrupted output (default ${DEFAULT_MAX_STREAM_MS})`,
   },
 };
 
@@ -44,5 +48,6 @@ export function pollOptions(args: ParsedArgs): PollOptions {
     idle_ms: idle,
     until,
     match_raw: args["match-raw"] === true,
+    max_stream_ms: parseMs(args["max-stream"] as string | undefined, "--max-stream"),
   };
 }

@@ -10,6 +10,7 @@
 export {
   DEFAULT_CLOSE_GRACE_MS,
   DEFAULT_IDLE_MS,
+  DEFAULT_MAX_STREAM_MS,
   DEFAULT_MAX_BUFFER,
   DEFAULT_READY_TIMEOUT_MS,
   DEFAULT_YIELD_MS,
@@ -36,6 +37,7 @@ export {
   type GrepMatch,
   type GrepOptions,
   grep,
+  history,
   info,
   type LinesOptions,
   type LinesResult,
@@ -59,4 +61,5 @@ export type { LifecycleOptions } from "./lifecycle-options.ts";
 export { type Attachment, kill, resize, type ScreenOptions, screen, subscribe } from "./api/terminal.ts";
 export type { ScreenSnapshot } from "../shared/screen-model.ts";
 export type { SessionRecord } from "./record.ts";
+export type { CommandRecord } from "../shared/command-records.ts";
 export type { OutputSink } from "./requests.ts";

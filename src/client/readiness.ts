@@ -6,7 +6,7 @@
 // are probed with a backoff.
 import fs from "node:fs";
 import path from "node:path";
-import { BgtermError, EXIT } from "../errors.ts";
+import { BgtermError, EXIT, timeoutError } from "../errors.ts";
 import type { SessionFiles } from "../shared/session-files.ts";
 import { PlainFilter } from "../text/plain.ts";
 import { outputTail, withRetainedOutput } from "./offline.ts";
@@ -161,5 +161,26 @@ async function watchReady(files: SessionFiles, check: ReadyCheck, timeoutMs: num
     stop.done = true;
     channel.end();
     exitWatch.end();
+  }
+}
+
+// start --settle: the first settled state (output quiet, nothing on a CPU,
+// the program waiting for input), without moving any cursor. 124 on timeout;
+// a program that exits first is simply settled.
+export async function waitUntilSettled(files: SessionFiles, timeoutMs: number): Promise<void> {
+  const channel = await connect(files);
+  if (!channel) return;
+  try {
+    const result = await watchLive(
+      files,
+      channel,
+      { since: 0, yield_ms: timeoutMs, idle_ms: 150, settle: true, wants_input: true },
+      { write: () => {} },
+    );
+    if (result.running && result.to === 0) {
+      throw timeoutError(`session ${files.id} printed nothing within ${timeoutMs} ms (it keeps running)`);
+    }
+  } finally {
+    channel.end();
   }
 }

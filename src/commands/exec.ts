@@ -1,5 +1,6 @@
 // bgterm exec: run a command in the session's shell; print only its output and
-// exit with its status.
+// exit with its status. The supervisor queues it and types it only into the
+// shell at its prompt (see src/supervisor/exec-queue.ts).
 import { PlainFilter } from "../text/plain.ts";
 import { parseMs } from "../cli/args.ts";
 import { command, sessionArg } from "../cli/command.ts";
@@ -12,8 +13,17 @@ export default command({
   summary: "Run a command in the session's shell; print its output, exit with its status",
   args: [sessionArg, { name: "command", many: true, help: "The command line (may span lines, use heredocs)" }],
   options: {
-    timeout: { kind: "duration", help: "Give up after this long: exit 124, the command keeps running" },
-    interrupt: { kind: "boolean", help: "On timeout send C-c and wait for the shell; exit with the command's status" },
+    timeout: {
+      kind: "duration",
+      help: "Give up after this long, the wait in the queue and for the prompt included: exit 124",
+    },
+    interrupt: { kind: "boolean", help: "On timeout send C-c (never text); exit with the command's status" },
+    "no-wait": { kind: "boolean", help: "Fail at once (exit 4) when the shell is not at its prompt" },
+    "allow-interactive": {
+      kind: "boolean",
+      help: "Keep waiting when the command waits for terminal input or opens a full-screen program",
+    },
+    pager: { kind: "boolean", help: "Keep the user's PAGER, GIT_PAGER, MANPAGER (default: cat for exec)" },
   },
   output: execOutput,
   async run(args) {
@@ -22,6 +32,9 @@ export default command({
       command: (args.command as string[]).join(" "),
       timeout_ms: parseMs(args.timeout as string | undefined, "--timeout"),
       interrupt: args.interrupt === true,
+      no_wait: args["no-wait"] === true,
+      allow_interactive: args["allow-interactive"] === true,
+      pager: args.pager === true,
       // Without --json the output is printed byte for byte (or as --plain text).
       sink: outputMode.json ? undefined : { write: (chunk) => writeBytes(plain ? plain.push(chunk) : chunk) },
     };

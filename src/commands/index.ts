@@ -20,6 +20,7 @@ export const commands: Record<string, Loader> = {
   prune: () => import("./prune.ts"),
   up: () => import("./up.ts"),
   down: () => import("./down.ts"),
+  history: () => import("./history.ts"),
   screen: () => import("./screen.ts"),
   attach: () => import("./attach.ts"),
   lines: () => import("./lines.ts"),

@@ -1,6 +1,7 @@
-// bgterm info: the full record of one session.
+// bgterm info: the full record of one session, and the last command its
+// integrated shell ran.
 import { command, sessionArg } from "../cli/command.ts";
-import { sessionRecord } from "../cli/json-output.ts";
+import { infoOutput } from "../cli/json-output.ts";
 import { outputMode, printJson, printLine } from "../cli/output.ts";
 import * as api from "../client/api.ts";
 
@@ -8,12 +9,13 @@ export default command({
   name: "info",
   summary: "Show everything about one session",
   args: [sessionArg],
-  output: sessionRecord,
+  output: infoOutput,
   async run(args) {
-    const record = api.info(args.session as string);
+    const last = api.history(args.session as string, { tail: 1 }).at(-1) ?? null;
+    const record = { ...api.info(args.session as string), last_command: last };
     if (outputMode.json) return printJson(record);
     for (const [key, value] of Object.entries(record)) {
-      if (key === "runs") continue;
+      if (key === "runs" || key === "last_command") continue;
       await printLine(`${key.padEnd(15)}${describe(value)}`);
     }
     // One line per run when the program was restarted.
@@ -25,6 +27,7 @@ export default command({
         );
       }
     }
+    if (last) await printLine(`${"last_command".padEnd(15)}${last.n} (exit ${last.exit_code ?? "-"}) ${last.command}`);
   },
 });
 

@@ -26,12 +26,21 @@ export default command({
   options: {
     tail: { kind: "integer", help: "Only the last N lines" },
     number: { kind: "boolean", short: "n", help: "Prefix each line with its number and a tab" },
+    command: {
+      kind: "integer",
+      min: 1,
+      help: "Only the output of command N of the session's shell (see bgterm history), numbered from 0",
+    },
   },
   output: linesOutput,
   async run(args) {
     const asked = args.range === undefined ? { from: 0 } : parseRange(args.range as string);
     const tail = parseInteger(args.tail as string | undefined, "--tail", 0, Number.MAX_SAFE_INTEGER);
-    const result = await api.lines(args.session as string, { ...asked, tail });
+    const command = parseInteger(args.command as string | undefined, "--command", 1, Number.MAX_SAFE_INTEGER);
+    const result = await api.lines(
+      args.session as string,
+      command === undefined ? { ...asked, tail } : { command, ...(args.range === undefined ? {} : asked), tail },
+    );
     if (outputMode.json) return printJson(result);
     const { lines, start_line: from } = result;
     for (const [i, line] of lines.entries()) await printLine(args.number ? `${from + i}\t${line}` : line);

@@ -44,6 +44,10 @@ export default command({
       kind: "boolean",
       help: "Run the supervisor in its own systemd user scope (survives logout without lingering)",
     },
+    settle: {
+      kind: "boolean",
+      help: "Return once the program has settled: output quiet, waiting for input (within --ready-timeout)",
+    },
   },
   output: sessionRecord,
   async run(args) {
@@ -94,6 +98,7 @@ export default command({
       reuse: args.reuse === true,
       replace: args.replace === true,
       scope: args.scope === true,
+      settle: args.settle === true,
     });
     if (outputMode.json) await printJson(record);
     else await printLine(String(record.id));

@@ -4,7 +4,7 @@
 // offer yet: a connection kept between calls, where a send's input began
 // (input_end), and exec output with its stream offsets.
 import { BgtermError, EXIT, sessionNeverStarted } from "../errors.ts";
-import { checkShell, runInShell, type ShellRun } from "../client/exec.ts";
+import { runInShell, type ShellRun } from "../client/exec.ts";
 import type { ReadyCheck } from "../client/readiness.ts";
 import { outputTail, readOffline } from "../client/offline.ts";
 import { buildRecord, listRecords, type SessionRecord } from "../client/record.ts";
@@ -182,8 +182,10 @@ export async function execInShell(
   if (!meta) throw sessionNeverStarted(files.id);
   const channel = await connectRunning(files);
   try {
-    checkShell(meta);
-    return await runInShell(files, channel, commandLine, timeoutMs, interrupt);
+    // A refusal (a program in front that waits for input, not a shell) is an error.
+    const run = await runInShell(files, channel, commandLine, timeoutMs, interrupt);
+    if (run.error) throw new BgtermError(run.error.code, run.error.message);
+    return run;
   } finally {
     channel.end();
   }

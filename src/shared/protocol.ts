@@ -6,7 +6,7 @@
 // `hello`; a supervisor started by another bgterm version answers with its own
 // version (or, before versions existed, not at all), and the client says which
 // binary to use. Bump it whenever a request or reply changes shape.
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 // What a client tells a user who meets a supervisor of another version.
 export function protocolMismatchMessage(id: number, theirs: number | "unknown"): string {
@@ -35,6 +35,37 @@ export interface WaitSpec {
   // Instead of `since`: the end of output just before this connection's last
   // input was written (send pipelines its input and its wait).
   since_input?: boolean;
+  // Settled waits: quiet alone is not enough (see settle in the README).
+  settle?: boolean;
+  // With settle: return after this much uninterrupted output.
+  max_stream_ms?: number;
+  // With settle: the program must also be blocked waiting for input (as after
+  // a send; start --settle asks for it too).
+  wants_input?: boolean;
+}
+
+// exec: run a command line in the session's shell (the supervisor queues it).
+export interface ExecRequest {
+  op: "exec";
+  command: string;
+  timeout_ms: number | null;
+  no_wait: boolean;
+  interrupt: boolean;
+  allow_interactive: boolean;
+  // Keep the user's PAGER and friends instead of cat.
+  pager: boolean;
+}
+
+// The end of an exec: its output is the stream between from and to.
+export interface ExecDone {
+  op: "exec_done";
+  exit_code: number | null;
+  from: number;
+  to: number;
+  timed_out: boolean;
+  error?: { code: number; message: string };
+  // Set when the shell itself ended (exit) before the command finished.
+  shell_exit_code?: number | null;
 }
 
 export type Request =
@@ -53,7 +84,8 @@ export type Request =
   | { op: "screen"; scrollback?: number; ansi?: boolean }
   // attach: stream output from `from` as data frames until the child exits.
   | { op: "subscribe"; from: number }
-  | { op: "modes" };
+  | { op: "modes" }
+  | ExecRequest;
 
 // Summary of one delivery of output (sent after its data frames).
 export interface DeliveryDone {
@@ -79,6 +111,7 @@ export type Reply =
   | { op: "exited"; exit_code: number }
   | { op: "screen"; screen: import("./screen-model.ts").ScreenSnapshot; offset: number }
   | { op: "modes"; application_cursor: boolean; bracketed_paste: boolean }
+  | ExecDone
   | { op: "error"; code: number; message: string };
 
 const HEAD = 8;

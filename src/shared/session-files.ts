@@ -13,6 +13,8 @@
 //   storage-error   why output could not be stored (spaces when all is well)
 //   events          timing record for export: {"t","o"} output marks, {"t","i"} input,
 //                   {"t","m"} markers (restarts)
+//   commands        an integrated shell's command records, one JSON object a line
+//   shell/          the shell integration hook scripts (hold the session's nonce)
 import fs from "node:fs";
 import path from "node:path";
 import { BgtermError, EXIT } from "../errors.ts";
@@ -124,6 +126,9 @@ export class SessionFiles {
   }
   get events() {
     return path.join(this.dir, "events");
+  }
+  get commands() {
+    return path.join(this.dir, "commands");
   }
 
   cursor(reader: string): string {

@@ -19,6 +19,11 @@ export class InputQueue {
     private readonly accepting: () => boolean,
   ) {}
 
+  // Nothing is waiting to be written.
+  get idle(): boolean {
+    return this.queue.length === 0;
+  }
+
   push(data: Uint8Array, done: () => void): void {
     this.queue.push({ data, done });
     if (this.queue.length === 1) this.pump();

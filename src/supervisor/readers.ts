@@ -12,6 +12,14 @@ import { PlainFilter } from "../text/plain.ts";
 
 // How much recent text an --until pattern is matched against.
 const UNTIL_WINDOW = 1 << 20;
+// While quiet but not settled: re-check from SETTLE_MIN_MS, doubling to SETTLE_MAX_MS.
+const SETTLE_MIN_MS = 10;
+const SETTLE_MAX_MS = 100;
+const DEFAULT_MAX_STREAM_MS = 1000;
+
+// Whether the program is done with what it was given (the supervisor's shell
+// integration and /proc decide; see ShellIntegration.settled).
+export type SettledProbe = (since: number, afterInput: boolean) => boolean;
 
 interface Waiter {
   conn: Connection;
@@ -30,6 +38,12 @@ interface Waiter {
   // Patterns match what a user sees (absent with --match-raw).
   plain?: PlainFilter;
   timer?: Timer;
+  // Settled waits: after input (send, start --settle) the program must also wait for input.
+  afterInput: boolean;
+  // When the current stretch of uninterrupted output began, and the last output seen.
+  streamStart?: number;
+  lastSeenOutput: number;
+  settleDelay: number;
 }
 
 interface ReaderState {
@@ -41,7 +55,10 @@ export class ReaderDesk {
   private readonly readers = new Map<string, ReaderState>();
   private readonly waiters = new Set<Waiter>();
 
-  constructor(private readonly log: OutputLog) {}
+  constructor(
+    private readonly log: OutputLog,
+    private readonly settled: SettledProbe = () => true,
+  ) {}
 
   // New output, or the final state: every waiting poll looks again.
   reevaluate(): void {
@@ -92,6 +109,9 @@ export class ReaderDesk {
       text: "",
       decoder: new TextDecoder("utf-8"),
       plain: request.match_raw ? undefined : new PlainFilter(),
+      afterInput: request.since_input === true || request.wants_input === true,
+      lastSeenOutput: this.log.lastOutputAt,
+      settleDelay: SETTLE_MIN_MS,
     };
     this.waiters.add(waiter);
     this.evaluate(waiter);
@@ -127,13 +147,24 @@ export class ReaderDesk {
     const spec = waiter.spec;
     const seen = waiter.peek ? waiter.since : Math.max(state.cursor, spec.since ?? 0);
     const newOutput = this.log.end > Math.max(seen, this.log.ring.retainedStart(this.log.end));
+    const settle = spec.settle === true && !waiter.regex;
+    if (settle) this.trackStream(waiter, spec.idle_ms);
     const decision = decideWait({
       condition: waiter.regex ? waiter.matched : newOutput,
       quietForMs: now - this.log.lastOutputAt,
       idleMs: spec.idle_ms,
       running: this.log.running,
       remainingMs: waiter.deadline - now,
+      settle: settle
+        ? {
+            settled: () => this.settled(waiter.since, waiter.afterInput),
+            streamedMs: waiter.streamStart === undefined ? undefined : now - waiter.streamStart,
+            maxStreamMs: spec.max_stream_ms ?? DEFAULT_MAX_STREAM_MS,
+            retryMs: waiter.settleDelay,
+          }
+        : undefined,
     });
+    if (!decision.deliver && decision.retry) waiter.settleDelay = Math.min(waiter.settleDelay * 2, SETTLE_MAX_MS);
     if (decision.deliver) {
       this.dropWaiter(waiter);
       void this.deliver(waiter.conn, {
@@ -147,6 +178,20 @@ export class ReaderDesk {
     }
     clearTimeout(waiter.timer);
     waiter.timer = setTimeout(() => this.evaluate(waiter), decision.wakeInMs);
+  }
+
+  // The stretch of uninterrupted output a settled wait has seen: it begins
+  // with the first output after a quiet gap of at least the idle period.
+  private trackStream(waiter: Waiter, idleMs: number): void {
+    const lastOutput = this.log.lastOutputAt;
+    if (lastOutput === waiter.lastSeenOutput) {
+      if (performance.now() - lastOutput >= idleMs) waiter.streamStart = undefined;
+      return;
+    }
+    if (waiter.streamStart === undefined || lastOutput - waiter.lastSeenOutput >= idleMs) {
+      waiter.streamStart = lastOutput;
+    }
+    waiter.lastSeenOutput = lastOutput;
   }
 
   // Streams output to the client as data frames, then a summary. For a reader

@@ -39,6 +39,9 @@ const FIELDS: Record<string, Record<string, [required: boolean, check: Check, wh
     match_raw: [false, boolean, "true or false"],
     since: [false, integer(0), "an offset"],
     since_input: [false, boolean, "true or false"],
+    settle: [false, boolean, "true or false"],
+    max_stream_ms: [false, integer(1, MAX_MS), "milliseconds"],
+    wants_input: [false, boolean, "true or false"],
   },
   peek: {
     reader: [true, reader, "a reader name"],
@@ -53,6 +56,14 @@ const FIELDS: Record<string, Record<string, [required: boolean, check: Check, wh
   screen: { scrollback: [false, integer(0, 100_000), "0 to 100000"], ansi: [false, boolean, "true or false"] },
   subscribe: { from: [true, integer(0), "an offset"] },
   modes: {},
+  exec: {
+    command: [true, (value) => typeof value === "string", "a command line"],
+    timeout_ms: [false, integer(0, MAX_MS), "milliseconds"],
+    no_wait: [false, boolean, "true or false"],
+    interrupt: [false, boolean, "true or false"],
+    allow_interactive: [false, boolean, "true or false"],
+    pager: [false, boolean, "true or false"],
+  },
 };
 
 // Throws a usage error naming the op and the field; unknown ops pass (the

@@ -12,6 +12,7 @@
 //   screen-feeder.ts the terminal emulator behind `screen`
 //   lifecycle.ts     runs, --max-runtime, --ttl, restarts, health (health.ts), one timer (deadlines.ts)
 //   state-guard.ts   recreates the session folder if it vanishes (logout)
+//   shell-integration.ts  shell hooks, their marks (removed from the output), command records, exec
 import fs from "node:fs";
 import { BgtermError, EXIT, errnoCode, sessionNotRunning } from "../errors.ts";
 import { type BackendName, loadBackend, type PtyBackend, type PtyProcess } from "../pty/backend.ts";
@@ -27,6 +28,7 @@ import { InputQueue } from "./input-queue.ts";
 import { OutputLog } from "./output-log.ts";
 import { ReaderDesk } from "./readers.ts";
 import { ScreenFeeder } from "./screen-feeder.ts";
+import { ShellIntegration } from "./shell-integration.ts";
 import { SupervisorServer } from "./server.ts";
 import { Subscribers } from "./subscribers.ts";
 import { Lifecycle } from "./lifecycle.ts";
@@ -70,6 +72,7 @@ export class Supervisor {
   private readonly subscribers: Subscribers;
   private readonly screen: ScreenFeeder;
   private pty!: PtyProcess;
+  private readonly shell: ShellIntegration;
   private readonly server: SupervisorServer;
   // Runs, time limits, restarts, health (lifecycle.ts).
   private readonly lifecycle: Lifecycle;
@@ -102,7 +105,7 @@ export class Supervisor {
       this.resolveFinalized = resolve;
     });
     this.log = new OutputLog(files, OutputRing.open(files.output, spec.max_buffer, true), startedAt);
-    this.desk = new ReaderDesk(this.log);
+    this.desk = new ReaderDesk(this.log, (since, afterInput) => this.shell.settled(since, afterInput));
     this.subscribers = new Subscribers(this.log);
     this.input = new InputQueue(
       (data) => this.pty.write(data),
@@ -118,6 +121,21 @@ export class Supervisor {
     this.log.onChange(() => {
       this.desk.reevaluate();
       this.subscribers.changed();
+    });
+    this.shell = new ShellIntegration({
+      id: files.id,
+      sessionDir: files.dir,
+      ring: this.log.ring,
+      sid: () => this.meta.pid,
+      end: () => this.log.end,
+      lastOutputAt: () => this.log.lastOutputAt,
+      running: () => this.log.running && !this.childExit,
+      exitCode: () => this.childExit?.exit_code ?? null,
+      inputIdle: () => this.input.idle,
+      write: (bytes) => this.input.push(bytes, () => {}),
+      store: (bytes) => this.log.append(bytes),
+      changed: () => this.desk.reevaluate(),
+      send: (conn, reply) => void conn.send(reply),
     });
     this.spawnRun(spec.cols, spec.rows);
     this.meta = {
@@ -159,6 +177,7 @@ export class Supervisor {
         });
       },
       subscribe: (conn, request) => this.subscribers.add(conn, request.from),
+      exec: (conn, request) => this.shell.submit(conn, request),
       close: (conn, request) =>
         this.beginClose(parseSignal(request.signal), request.grace_ms, () => void conn.send({ op: "ok" })),
     });
@@ -166,6 +185,7 @@ export class Supervisor {
       this.exitWatchers.delete(conn);
       this.subscribers.remove(conn);
       this.desk.connectionClosed(conn);
+      this.shell.connectionClosed(conn);
       this.afterConnectionClosed?.();
     });
     // Nothing of the caller's stays: no cwd to pin a mount, no terminal signals.
@@ -184,10 +204,13 @@ export class Supervisor {
     const generation = ++this.runGeneration;
     const current = () => generation === this.runGeneration;
     const spec = this.spec;
+    // A known shell starts with bgterm's hooks loaded.
+    const spawn = this.shell.spawnCommand(spec.command, spec.env);
     this.pty = this.backend.spawn(
-      { argv: spec.command, cwd: spec.cwd, env: spec.env, cols, rows },
+      { argv: spawn.argv, cwd: spec.cwd, env: spawn.env, cols, rows },
       {
-        data: (chunk) => this.log.append(chunk),
+        // Output goes through the shell-mark filter into the log.
+        data: (chunk) => this.shell.feed(chunk),
         end: () => current() && this.onEof(),
         exit: (code, signal) => current() && this.onChildExit(code, signal),
         drain: () => current() && this.input.pump(),
@@ -302,6 +325,7 @@ export class Supervisor {
     for (const conn of this.exitWatchers) void conn.send({ op: "exited", exit_code: this.childExit.exit_code });
     this.exitWatchers.clear();
     this.resolveFinalized();
+    this.shell.pump();
     if (!this.closing && this.announced && !this.lifecycle.keepsAlive()) this.shutdownWhenIdle();
   }
 

@@ -12,13 +12,34 @@ export interface WaitFacts {
   running: boolean;
   // Time left until the yield ends.
   remainingMs: number;
+  // A settled wait (send and poll by default): quiet is not enough, the
+  // program must also be settled; a long stretch of uninterrupted output
+  // (streamedMs, since the last quiet gap) ends it after maxStreamMs.
+  settle?: { settled: () => boolean; streamedMs?: number; maxStreamMs: number; retryMs: number };
 }
 
-export type WaitDecision = { deliver: true } | { deliver: false; wakeInMs: number };
+// retry: the output was quiet but the program not settled; look again soon.
+export type WaitDecision = { deliver: true } | { deliver: false; wakeInMs: number; retry?: boolean };
 
 export function decideWait(facts: WaitFacts): WaitDecision {
   const quietEnough = facts.idleMs === 0 || facts.quietForMs >= facts.idleMs;
-  if ((facts.condition && quietEnough) || !facts.running || facts.remainingMs <= 0) return { deliver: true };
+  if (!facts.running || facts.remainingMs <= 0) return { deliver: true };
+  const settle = facts.settle;
+  if (settle && facts.condition && facts.idleMs > 0) {
+    if (quietEnough) {
+      if (settle.settled()) return { deliver: true };
+      return {
+        deliver: false,
+        wakeInMs: Math.max(0, Math.ceil(Math.min(settle.retryMs, facts.remainingMs))),
+        retry: true,
+      };
+    }
+    const streamed = settle.streamedMs ?? 0;
+    if (streamed >= settle.maxStreamMs) return { deliver: true };
+    const wake = Math.min(facts.idleMs - facts.quietForMs, settle.maxStreamMs - streamed, facts.remainingMs);
+    return { deliver: false, wakeInMs: Math.max(0, Math.ceil(wake)) };
+  }
+  if (facts.condition && quietEnough) return { deliver: true };
   // Waiting for quiet: wake when the idle period would end (or the yield, if sooner).
   const wake = facts.condition ? Math.min(facts.idleMs - facts.quietForMs, facts.remainingMs) : facts.remainingMs;
   return { deliver: false, wakeInMs: Math.max(0, Math.ceil(wake)) };

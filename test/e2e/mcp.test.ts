@@ -320,7 +320,7 @@ describe("bgterm mcp", () => {
     );
     const cat = await ok(agent, "terminal_start", { command: ["cat"], yield_ms: 0 });
     expect(await errorText(agent, "terminal_exec", { id: cat.id, command: "ls" })).toContain(
-      `exec needs a session running a shell (bash, sh, dash, zsh); session ${cat.id} runs cat`,
+      `exec needs a session running a shell (bash, zsh, fish, sh, dash); session ${cat.id} runs cat`,
     );
     // Still serving.
     expect((await ok(agent, "terminal_exec", { id: sh.id, command: "echo alive" })).output).toBe("alive\n");

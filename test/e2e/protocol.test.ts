@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
 import { Bg, eventually, processAlive } from "../helpers.ts";
+import { PROTOCOL_VERSION } from "../../src/shared/protocol.ts";
 
 const bg = new Bg();
 let id = "";
@@ -54,10 +55,14 @@ async function exchange(socketPath: string, frames: Buffer[], timeoutMs = 10_000
 
 test("an unknown request gets an immediate error reply naming it and the protocol version", async () => {
   const reply = await exchange(socketOf(id), [frame({ op: "frobnicate", x: 1 })]);
-  expect(reply).toEqual({ op: "error", code: 1, message: "unknown request 'frobnicate' (supervisor protocol v1)" });
+  expect(reply).toEqual({
+    op: "error",
+    code: 1,
+    message: `unknown request 'frobnicate' (supervisor protocol v${PROTOCOL_VERSION})`,
+  });
   // A frame without an op is unknown too, and the session is unharmed.
   expect((await exchange(socketOf(id), [frame({ nothing: true })])).message).toBe(
-    "unknown request 'undefined' (supervisor protocol v1)",
+    `unknown request 'undefined' (supervisor protocol v${PROTOCOL_VERSION})`,
   );
   expect(await bg.ok(["send", id, "still here", "--until", "still here"])).toContain("still here");
 });
@@ -83,8 +88,14 @@ test("a known request with a bad field gets an error reply naming the field; not
 });
 
 test("hello is answered with the supervisor's protocol version, whatever the client's", async () => {
-  expect(await exchange(socketOf(id), [frame({ op: "hello", protocol: 1 })])).toEqual({ op: "hello", protocol: 1 });
-  expect(await exchange(socketOf(id), [frame({ op: "hello", protocol: 99 })])).toEqual({ op: "hello", protocol: 1 });
+  expect(await exchange(socketOf(id), [frame({ op: "hello", protocol: 1 })])).toEqual({
+    op: "hello",
+    protocol: PROTOCOL_VERSION,
+  });
+  expect(await exchange(socketOf(id), [frame({ op: "hello", protocol: 99 })])).toEqual({
+    op: "hello",
+    protocol: PROTOCOL_VERSION,
+  });
 });
 
 // Puts a fake supervisor of another version on the session's socket path for
@@ -122,7 +133,7 @@ test("a client meeting a supervisor of another version says which and what to do
       const result = await bg.run(["poll", id, "--yield", "0"]);
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(
-        `bgterm: session ${id} was started by another bgterm version (its supervisor speaks protocol v7, this bgterm v1): use the bgterm binary that started it, or close the session (bgterm close ${id})\n`,
+        `bgterm: session ${id} was started by another bgterm version (its supervisor speaks protocol v7, this bgterm v${PROTOCOL_VERSION}): use the bgterm binary that started it, or close the session (bgterm close ${id})\n`,
       );
     },
   );

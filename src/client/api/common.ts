@@ -18,6 +18,8 @@ export interface Deadline {
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_YIELD_MS = 10_000;
 export const DEFAULT_IDLE_MS = 150;
+// A settled wait returns after this much uninterrupted output.
+export const DEFAULT_MAX_STREAM_MS = 1000;
 export const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
 export const DEFAULT_READY_TIMEOUT_MS = 30_000;
 export const DEFAULT_CLOSE_GRACE_MS = 1000;

@@ -1,6 +1,6 @@
 // exec: a command line in the session's shell, its output and exit status.
-import { notRunningError, sessionNeverStarted, timeoutError } from "../../errors.ts";
-import { checkShell, normaliseNewlines, runInShell } from "../exec.ts";
+import { BgtermError, notRunningError, sessionNeverStarted, timeoutError } from "../../errors.ts";
+import { normaliseNewlines, runInShell } from "../exec.ts";
 import type { OutputSink } from "../requests.ts";
 import { checkInteger, type Deadline, FOREVER_MS, resolve, ResultError, Scope, type SessionRef } from "./common.ts";
 
@@ -8,8 +8,14 @@ export interface ExecOptions extends Deadline {
   // The command line (may span lines, use heredocs). timeout_ms: give up
   // after this long (exit 124), the command keeps running (default: no limit).
   command: string;
-  // On timeout send C-c and wait for the shell; the result has the command's status.
+  // On timeout send C-c (never text); the result has the command's status.
   interrupt?: boolean;
+  // Fail at once (exit 4) when the shell is not at its prompt, instead of waiting.
+  no_wait?: boolean;
+  // Keep waiting when the command waits for terminal input or opens a full-screen program.
+  allow_interactive?: boolean;
+  // Keep the user's PAGER, GIT_PAGER, MANPAGER (default: cat for the command).
+  pager?: boolean;
   // In-process only: the output bytes go here; `output` stays empty.
   sink?: OutputSink;
 }
@@ -31,8 +37,11 @@ export async function exec(session: SessionRef, options: ExecOptions): Promise<E
   const scope = new Scope();
   const channel = await scope.connectRunning(files);
   try {
-    checkShell(meta);
-    const run = await runInShell(files, channel, options.command, timeoutMs ?? FOREVER_MS, options.interrupt === true);
+    const run = await runInShell(files, channel, options.command, timeoutMs ?? null, options.interrupt === true, {
+      no_wait: options.no_wait,
+      allow_interactive: options.allow_interactive,
+      pager: options.pager,
+    });
     const output = normaliseNewlines(run.raw);
     if (options.sink) await options.sink.write(output, 0);
     const execResult: ExecResult = {
@@ -42,6 +51,7 @@ export async function exec(session: SessionRef, options: ExecOptions): Promise<E
       duration_ms: run.duration_ms,
     };
     if (execResult.exit_code !== null) return execResult;
+    if (run.error) throw new ResultError(new BgtermError(run.error.code, run.error.message), execResult);
     if (!run.running) {
       throw new ResultError(
         notRunningError(

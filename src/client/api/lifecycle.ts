@@ -6,7 +6,7 @@ import { checkName } from "../../shared/refs.ts";
 import { closeSession } from "../close.ts";
 import { checkWorkingDir, commandArgv, resolveProgram } from "../command-line.ts";
 import { launchSession } from "../start-session.ts";
-import { waitUntilReady } from "../readiness.ts";
+import { waitUntilReady, waitUntilSettled } from "../readiness.ts";
 import { type LifecycleOptions, lifecycleFromOptions } from "../lifecycle-options.ts";
 import { closeAfterWait } from "./supervision.ts";
 import { buildRecord, type SessionRecord } from "../record.ts";
@@ -46,6 +46,8 @@ export interface StartOptions extends Deadline, LifecycleOptions {
   ready_timeout_ms?: number;
   // false: record the readiness check but return at once (see waitReady).
   wait_ready?: boolean;
+  // Return once the program has first settled (quiet, waiting for input), within ready_timeout_ms.
+  settle?: boolean;
   // With a name held by a live session: return that session / close it first.
   reuse?: boolean;
   replace?: boolean;
@@ -95,6 +97,7 @@ export async function startSession(options: StartOptions = {}): Promise<{ record
     options.scope === true,
   );
   if (ready) await waitUntilReady(files, ready, readyTimeout);
+  if (options.settle) await waitUntilSettled(files, readyTimeout);
   return { record: buildRecord(files), reused };
 }
 

@@ -20,6 +20,7 @@ import {
   checkPattern,
   type Deadline,
   DEFAULT_IDLE_MS,
+  DEFAULT_MAX_STREAM_MS,
   DEFAULT_YIELD_MS,
   FOREVER_MS,
   noAnswer,
@@ -51,6 +52,9 @@ export interface WaitOptions {
   // against the bytes.
   until?: string;
   match_raw?: boolean;
+  // The settled wait (without until, idle above 0): return after this much
+  // uninterrupted output (default 1000).
+  max_stream_ms?: number;
 }
 
 export interface PollOptions extends ReadOptions, WaitOptions {}
@@ -123,11 +127,15 @@ function checkRead(output: ReadOutput): ReadOutput {
 
 export function waitSpec(options: WaitOptions) {
   const until = checkPattern(options.until, "until");
+  const idle = checkInteger(options.idle_ms, "idle_ms", 0, FOREVER_MS) ?? (until ? 0 : DEFAULT_IDLE_MS);
   return {
     yield_ms: checkInteger(options.yield_ms, "yield_ms", 0, FOREVER_MS) ?? DEFAULT_YIELD_MS,
-    idle_ms: checkInteger(options.idle_ms, "idle_ms", 0, FOREVER_MS) ?? (until ? 0 : DEFAULT_IDLE_MS),
+    idle_ms: idle,
     until,
     match_raw: options.match_raw === true,
+    // Without until, quiet alone does not end the wait: the program must have settled.
+    settle: until === undefined && idle > 0,
+    max_stream_ms: checkInteger(options.max_stream_ms, "max_stream_ms", 1, FOREVER_MS) ?? DEFAULT_MAX_STREAM_MS,
   };
 }
 

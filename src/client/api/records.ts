@@ -1,9 +1,13 @@
-// Records and transcripts: info, list, lines and grep, read from the files.
+// Records and transcripts: info, list, lines, grep and the shell's command
+// history, read from the files.
 import { sessionNeverStarted, usageError } from "../../errors.ts";
+import { type CommandRecord, readCommandRecords } from "../../shared/command-records.ts";
+import { OutputRing } from "../../shared/ring.ts";
+import { PlainFilter } from "../../text/plain.ts";
 import { buildRecord, listRecords, type SessionRecord } from "../record.ts";
 import { matchLabels, parseLabelsObject } from "../../shared/labels.ts";
 import { currentName, listSessions } from "../registry.ts";
-import { scanTranscript } from "../transcript.ts";
+import { resolveOverwrites, scanTranscript } from "../transcript.ts";
 import { checkInteger, resolve, type SessionRef } from "./common.ts";
 
 export function info(session: SessionRef): SessionRecord {
@@ -26,12 +30,24 @@ export function list(
   return listRecords(onError, options.stats !== false).filter((record) => matchLabels(record.labels, wanted));
 }
 
+// The commands an integrated shell ran (the last 1,000), oldest first.
+export function history(session: SessionRef, options: { tail?: number } = {}): CommandRecord[] {
+  const files = resolve(session);
+  if (!files.readMeta()) throw sessionNeverStarted(files.id);
+  const tail = checkInteger(options.tail, "tail", 0, Number.MAX_SAFE_INTEGER);
+  const all = readCommandRecords(files.commands);
+  return tail === undefined ? all : all.slice(Math.max(0, all.length - tail));
+}
+
 export interface LinesOptions {
   // Zero-based absolute line numbers, `to` exclusive.
   from?: number;
   to?: number;
   // Only the last N lines (of the range).
   tail?: number;
+  // Instead of a range: the output of the shell's command N (see history),
+  // its lines numbered from 0.
+  command?: number;
 }
 
 export interface LinesResult {
@@ -42,11 +58,40 @@ export interface LinesResult {
   lines: string[];
 }
 
+// One command's output as lines, from its record's offsets.
+function commandLines(files: ReturnType<typeof resolve>, n: number): string[] {
+  const record = readCommandRecords(files.commands).find((r) => r.n === n);
+  if (!record) throw usageError(`session ${files.id} has no record of command ${n} (see bgterm history)`);
+  const meta = files.readMeta()!;
+  const end = files.readEnd();
+  const ring = OutputRing.open(files.output, meta.max_buffer, false);
+  let text: string;
+  try {
+    const from = Math.max(record.start_offset, ring.retainedStart(end));
+    const filter = new PlainFilter();
+    const bytes = record.end_offset > from ? ring.read(from, record.end_offset) : Buffer.alloc(0);
+    text = Buffer.concat([filter.push(bytes), filter.flush()]).toString("utf8");
+  } finally {
+    ring.close();
+  }
+  const found = text.split("\n").map(resolveOverwrites);
+  if (found.at(-1) === "") found.pop();
+  return found;
+}
+
 // The transcript as lines, as a terminal of the session's width shows them
 // (see client/transcript.ts); the range's start is found from the end.
 export async function lines(session: SessionRef, options: LinesOptions = {}): Promise<LinesResult> {
   const files = resolve(session);
   if (!files.readMeta()) throw sessionNeverStarted(files.id);
+  const command = checkInteger(options.command, "command", 1, Number.MAX_SAFE_INTEGER);
+  if (command !== undefined) {
+    if (options.from !== undefined || options.to !== undefined || options.tail !== undefined) {
+      throw usageError("--command takes no range or --tail");
+    }
+    const found = commandLines(files, command);
+    return { start_line: 0, end_line: found.length, line_count: found.length, dropped_lines: 0, lines: found };
+  }
   const askedFrom = checkInteger(options.from, "from", 0, Number.MAX_SAFE_INTEGER) ?? 0;
   const askedTo = checkInteger(options.to, "to", 0, Number.MAX_SAFE_INTEGER);
   if (askedTo !== undefined && askedTo < askedFrom) {
