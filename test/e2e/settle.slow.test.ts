@@ -1,7 +1,7 @@
 // The README's quick start, 50 fresh runs of 50.
 import { afterAll, test } from "bun:test";
 import { Bg } from "../helpers.ts";
-import { quickStart } from "./settle.test.ts";
+import { quickStart } from "./quick-start.ts";
 
 const bg = new Bg();
 afterAll(() => bg.cleanup());

@@ -3,27 +3,14 @@
 // quiet period; continuous output returns after --max-stream.
 import { afterAll, describe, expect, test } from "bun:test";
 import { Bg } from "../helpers.ts";
+import { quickStart } from "./quick-start.ts";
 
 const bg = new Bg();
 afterAll(() => bg.cleanup());
 
-// The README's quick start, from a fresh session each time.
-export async function quickStart(runs: number, local: Bg = bg): Promise<void> {
-  for (let run = 0; run < runs; run++) {
-    const id = await local.start(["python3"]);
-    try {
-      const out = await local.ok(["send", id, "2+2", "--plain"]);
-      expect(out).toMatch(/^4$/m);
-      expect(out).toMatch(/>>> $/);
-    } finally {
-      await local.ok(["close", id]);
-    }
-  }
-}
-
 describe("settled waits", () => {
   test("the quick start prints 4 and the prompt, 10 fresh runs of 10", async () => {
-    await quickStart(10);
+    await quickStart(10, bg);
   });
 
   test("send on a silent 2-second computation returns its result", async () => {
