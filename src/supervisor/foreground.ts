@@ -14,6 +14,8 @@ const INPUT_CALLS: Record<string, { read: number[]; wait: number[] }> = {
 };
 
 export type Activity = "running" | "input" | "sleeping" | "unknown";
+// What one process is doing; "gone" when it exited while being looked at.
+type ProcessActivity = Activity | "gone";
 
 export interface Foreground {
   pgid: number;
@@ -30,19 +32,22 @@ export function readComm(pid: number): string {
 }
 
 // What one blocked process waits for: "input", "sleeping", or "unknown" when
-// /proc does not say.
-export function blockedOn(pid: number): Activity {
+// /proc does not say. A process between system calls (-1: a page fault, being
+// scheduled) counts as running.
+export function blockedOn(pid: number): ProcessActivity {
   const calls = INPUT_CALLS[process.arch];
   if (!calls) return "unknown";
   let text: string;
   try {
     text = fs.readFileSync(`/proc/${pid}/syscall`, "latin1").trim();
-  } catch {
-    return "unknown";
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return code === "ENOENT" || code === "ESRCH" ? "gone" : "unknown";
   }
   if (text === "running") return "running";
   const fields = text.split(" ");
   const number = Number(fields[0]);
+  if (number === -1) return "running";
   if (!Number.isInteger(number) || number < 0) return "unknown";
   if (calls.wait.includes(number)) return "input";
   if (calls.read.includes(number)) {
