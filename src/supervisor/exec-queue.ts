@@ -31,6 +31,7 @@ const STARTUP_MS = 10_000;
 // Re-checks of the foreground while waiting: from MIN to MAX, doubling.
 const CHECK_MIN_MS = 10;
 const CHECK_MAX_MS = 200;
+const RUNNING_CHECK_MAX_MS = 1000;
 
 export interface ExecHost {
   readonly id: number;
@@ -323,13 +324,15 @@ export class ExecQueue {
   private reportInteractive(job: Job): boolean {
     const now = performance.now();
     if (now - job.typedAt < INTERACTIVE_AFTER_MS) return false;
+    // Output still flowing: the command is doing its work; /proc is not read.
+    const quiet = now - this.host.lastOutputAt() >= INTERACTIVE_AFTER_MS;
+    if (!quiet && !this.altScreen) return false;
     const sid = this.host.sid();
     const front = inspectForeground(sid);
     if (!front) return false;
     const state = this.host.log.state;
     const shellAtPrompt = front.pgid === state.shellPid && state.atPrompt;
     if (shellAtPrompt) return false;
-    const quiet = now - this.host.lastOutputAt() >= INTERACTIVE_AFTER_MS;
     if (this.altScreen && front.pgid !== sid) {
       this.finish(job, null, {
         code: EXIT.notRunning,
@@ -364,7 +367,9 @@ export class ExecQueue {
   private recheck(job: Job): void {
     clearTimeout(job.timer);
     const wait = Math.min(job.delay, Math.max(0, job.deadline - performance.now()));
-    job.delay = Math.min(job.delay * 2, CHECK_MAX_MS);
+    // A queued exec looks often (the shell may come back any moment); a
+    // running one only checks now and then for a program waiting on the terminal.
+    job.delay = Math.min(job.delay * 2, job.state === "queued" ? CHECK_MAX_MS : RUNNING_CHECK_MAX_MS);
     job.timer = setTimeout(() => this.pump(), Math.ceil(wait));
   }
 

@@ -222,6 +222,22 @@ describe("exec never types into a program", () => {
     }
   });
 
+  test("--allow-interactive waits for a command that reads the terminal; send answers it", async () => {
+    const sh = await bg.start(["bash"]);
+    const reading = bg.run(["exec", sh, "--allow-interactive", "read -r answer; echo got-$answer"]);
+    await bg.readUntil(sh, /read -r answer/, 15_000, "watch");
+    await bg.ok(["send", sh, "hello", "--idle", "0", "--yield", "0"]);
+    const result = await reading;
+    expect([result.code, result.text]).toEqual([0, "hello\ngot-hello\n"]);
+    // Without the flag the same command is reported, and left waiting.
+    const refused = await bg.run(["exec", sh, "read -r answer; echo got-$answer"]);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain("bash is waiting for input on the terminal");
+    await bg.ok(["send", sh, "later", "--idle", "0", "--yield", "0"]);
+    expect(await bg.ok(["exec", sh, "--no-wait", "echo idle-shell"])).toBe("idle-shell\n");
+    await bg.ok(["close", sh]);
+  });
+
   test("hooks survive set -u, set -e, PROMPT_COMMAND and a two-line prompt", async () => {
     const sh = await bg.start(["bash"]);
     await bg.ok(["exec", sh, "set -u; PROMPT_COMMAND='true'; PS1='first line\\n\\$ '; PS0=''"]);
