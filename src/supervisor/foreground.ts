@@ -68,7 +68,9 @@ export function inspectForeground(sid: number): Foreground | undefined {
   if (!leader || leader.state === "Z") return undefined;
   const pgid = leader.tpgid > 0 ? leader.tpgid : sid;
   const members = pgid === sid && leader.pgrp === sid ? [leader] : sessionMembers(sid).filter((m) => m.pgrp === pgid);
-  if (members.length === 0) return { pgid, comm: readComm(pgid), activity: "unknown" };
+  // No live member: the group just ended and the shell has not taken the
+  // terminal back yet — a moment of transition, not a settled state.
+  if (members.length === 0) return { pgid, comm: readComm(pgid), activity: "running" };
   // The group's name: the member waiting for input, else the leader, else any
   // member (a pipeline's leader may have exited already).
   let named = members.find((m) => m.pid === pgid) ?? members[0]!;
