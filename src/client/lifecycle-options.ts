@@ -50,6 +50,13 @@ function whole(value: string, option: string, min: number, max: number): number 
   return n;
 }
 
+// A time limit of 0 would end the program (or the session) at once: refused.
+function positive(value: string, option: string): number {
+  const ms = parseDuration(value, option);
+  if (ms === 0) throw usageError(`${option} must be more than 0 (it would end the program at once)`);
+  return ms;
+}
+
 function readyCheck(input: LifecycleInput, cwd: string, name: OptionNamer): ReadyCheck | undefined {
   const keys = (["ready", "ready_port", "ready_file", "ready_url"] as const).filter((k) => input[k] !== undefined);
   if (keys.length > 1) throw usageError(`give only one of ${keys.map(name).join(", ")}`);
@@ -90,8 +97,8 @@ export function buildLifecycle(input: LifecycleInput, cwd: string, name: OptionN
   if (Object.keys(labels).length > 0) spec.labels = labels;
   const ready = readyCheck(input, cwd, name);
   if (ready) spec.ready = ready;
-  if (input.max_runtime !== undefined) spec.max_runtime_ms = parseDuration(input.max_runtime, name("max_runtime"));
-  if (input.ttl !== undefined) spec.ttl_ms = parseDuration(input.ttl, name("ttl"));
+  if (input.max_runtime !== undefined) spec.max_runtime_ms = positive(input.max_runtime, name("max_runtime"));
+  if (input.ttl !== undefined) spec.ttl_ms = positive(input.ttl, name("ttl"));
   if (input.rm) spec.rm = true;
   const policy = input.restart === undefined ? "no" : parseRestartPolicy(input.restart, name("restart"));
   if (policy === "no" && (input.backoff || input.max_restarts !== undefined)) {

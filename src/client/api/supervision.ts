@@ -143,7 +143,7 @@ export async function up(options: ProjectOptions = {}) {
       const state = sessionState(files);
       if (state !== "running" && state !== "starting") continue;
       if (currentName(files.stateDir, files.id, files.readMeta()?.name ?? session.name) !== session.name) continue;
-      if (sessionLabels(files).project !== project.dir) {
+      if (sessionLabels(files).project !== project.label) {
         throw usageError(`the name '${session.name}' is used by running session ${files.id} of another project`);
       }
     }
@@ -179,7 +179,7 @@ export async function down(options: ProjectOptions = {}) {
   const names = options.names ?? [];
   // Unknown names are refused before anything closes.
   if (names.length > 0) startOrder(project.sessions, names, file);
-  const targets = sessionsWithLabels({ project: project.dir }).flatMap((files) => {
+  const targets = sessionsWithLabels({ project: project.label }).flatMap((files) => {
     try {
       const spec = files.readSpec();
       if (names.length > 0 && (spec.name === null || !names.includes(spec.name))) return [];
