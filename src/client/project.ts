@@ -33,6 +33,7 @@ const LIFECYCLE_KEYS = [
   "health_interval",
   "health_threshold",
   "health_timeout",
+  "health_start_period",
 ] as const;
 const SESSION_KEYS = new Set<string>([
   "command",

@@ -143,6 +143,7 @@ export const cli = {
     health_interval_ms: option(startCommand, "health-interval", "number"),
     health_threshold: option(startCommand, "health-threshold", "number"),
     health_timeout_ms: option(startCommand, "health-timeout", "number"),
+    health_start_period_ms: option(startCommand, "health-start-period", "number"),
     wait_ready: option(
       startCommand,
       "wait",

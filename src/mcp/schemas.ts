@@ -76,6 +76,7 @@ export const startInput = z.strictObject({
   health_interval_ms: cli.start.health_interval_ms.optional(),
   health_threshold: cli.start.health_threshold.optional(),
   health_timeout_ms: cli.start.health_timeout_ms.optional(),
+  health_start_period_ms: cli.start.health_start_period_ms.optional(),
   wait_ready: cli.start.wait_ready.optional(),
   yield_ms: z
     .number()

@@ -263,6 +263,7 @@ export async function startTool(
       health_interval_ms: input.health_interval_ms,
       health_threshold: input.health_threshold,
       health_timeout_ms: input.health_timeout_ms,
+      health_start_period_ms: input.health_start_period_ms,
       wait_ready: input.wait_ready,
     }),
   );

@@ -123,7 +123,7 @@ describe("lifecycle over MCP", () => {
     await call("terminal_close", { ids: [id, plain.structuredContent.id] });
   });
 
-  test("ttl_ms and max_runtime_ms of 0 are refused", async () => {
+  test("ttl_ms and max_runtime_ms of 0 are refused; health_start_period_ms is taken", async () => {
     const before = (await bg.json(["ls"])).length;
     for (const [key, name] of [
       ["ttl_ms", /ttl_ms must be more than 0/],
@@ -134,6 +134,16 @@ describe("lifecycle over MCP", () => {
       expect(refused.content[0]!.text).toMatch(name);
     }
     expect((await bg.json(["ls"])).length).toBe(before);
+    // The start grace of health checks is a parameter too.
+    const graced = await call("terminal_start", {
+      command: ["sleep", "60"],
+      health_cmd: "false",
+      health_interval_ms: 200,
+      health_start_period_ms: 600_000,
+      yield_ms: 0,
+    });
+    expect(graced.isError).toBeFalsy();
+    await call("terminal_close", { ids: [graced.structuredContent.id] });
   });
 
   test("terminal_up and terminal_down bring a bgterm.toml up (dependencies ready first) and down", async () => {

@@ -378,6 +378,11 @@ env = { MODE = "watch" }
         '[sessions.a]\ncommand = "sleep 1"\nttl = "5 min"\n',
         /sessions\.a\.ttl takes a whole number of milliseconds or a duration/,
       ],
+      [
+        '[sessions.a]\ncommand = "sleep 1"\nhealth_cmd = "true"\nhealth_start_period = "soon"\n',
+        /sessions\.a\.health_start_period takes a whole number of milliseconds or a duration/,
+      ],
+      ['[sessions.a]\ncommand = "sleep 1"\nttl = "0s"\n', /sessions\.a\.ttl must be more than 0/],
       ['[sessions.a]\ncommand = "sleep 1"\nrestart = "maybe"\n', /sessions\.a\.restart takes one of no, on-failure/],
       ['[sessions.a]\ncommand = "sleep 1"\nready_url = "ftp://x"\n', /ready_url takes an http/],
       ['[sessions.a]\ncwd = "."\n', /sessions\.a\.command is required/],
