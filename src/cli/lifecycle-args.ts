@@ -44,6 +44,10 @@ export const LIFECYCLE_OPTIONS: Record<string, OptionSpec> = {
     help: "Consecutive failed checks that make the session unhealthy (default 3)",
   },
   "health-timeout": { kind: "duration", help: "Time limit of one health check (default 5s)" },
+  "health-start-period": {
+    kind: "duration",
+    help: "After each start, failed health checks do not count for this long (default 0)",
+  },
 };
 
 // The parsed options in the shape buildLifecycle takes (values as text).
@@ -67,6 +71,7 @@ export function lifecycleInput(args: ParsedArgs): LifecycleInput {
     health_interval: text("health-interval"),
     health_threshold: text("health-threshold"),
     health_timeout: text("health-timeout"),
+    health_start_period: text("health-start-period"),
     labels: (args.label as string[] | undefined) ?? [],
   };
 }

@@ -8,7 +8,7 @@ import type { SessionFiles } from "../shared/session-files.ts";
 import { sessionState } from "./registry.ts";
 import { lockExclusive } from "../shared/flock.ts";
 import { readOffline } from "./offline.ts";
-import { connect, type OutputSink, pollLive, type ReadResult, watchLive } from "./requests.ts";
+import { type ClientChannel, connect, type OutputSink, pollLive, type ReadResult, watchLive } from "./requests.ts";
 
 // One wait's bound; the follower simply asks again (every request has a deadline).
 const FOLLOW_YIELD_MS = 60_000;
@@ -20,6 +20,8 @@ export interface FollowOptions {
   reader: string;
   // ...or, when set, cursor-free reads from this absolute offset.
   from?: number;
+  // Connects instead of `connect` (a deadline's scope ends these connections).
+  connect?: (files: SessionFiles) => Promise<ClientChannel | undefined>;
 }
 
 // The offset where the last `lines` lines of the retained output begin.
@@ -48,7 +50,7 @@ export function tailOffset(files: SessionFiles, lines: number): number {
 export async function followSession(files: SessionFiles, options: FollowOptions, sink: OutputSink): Promise<number> {
   let position = options.from;
   for (;;) {
-    const channel = await connect(files);
+    const channel = await (options.connect ?? connect)(files);
     if (!channel) break;
     try {
       for (;;) {

@@ -33,6 +33,7 @@ export interface LifecycleInput {
   health_interval?: string;
   health_threshold?: string;
   health_timeout?: string;
+  health_start_period?: string;
   labels?: string[];
 }
 
@@ -48,6 +49,13 @@ function whole(value: string, option: string, min: number, max: number): number 
   const n = /^\d{1,9}$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!(n >= min && n <= max)) throw usageError(`${option} takes a whole number from ${min} to ${max}, not '${value}'`);
   return n;
+}
+
+// A time limit of 0 would end the program (or the session) at once: refused.
+function positive(value: string, option: string): number {
+  const ms = parseDuration(value, option);
+  if (ms === 0) throw usageError(`${option} must be more than 0 (it would end the program at once)`);
+  return ms;
 }
 
 function readyCheck(input: LifecycleInput, cwd: string, name: OptionNamer): ReadyCheck | undefined {
@@ -90,8 +98,8 @@ export function buildLifecycle(input: LifecycleInput, cwd: string, name: OptionN
   if (Object.keys(labels).length > 0) spec.labels = labels;
   const ready = readyCheck(input, cwd, name);
   if (ready) spec.ready = ready;
-  if (input.max_runtime !== undefined) spec.max_runtime_ms = parseDuration(input.max_runtime, name("max_runtime"));
-  if (input.ttl !== undefined) spec.ttl_ms = parseDuration(input.ttl, name("ttl"));
+  if (input.max_runtime !== undefined) spec.max_runtime_ms = positive(input.max_runtime, name("max_runtime"));
+  if (input.ttl !== undefined) spec.ttl_ms = positive(input.ttl, name("ttl"));
   if (input.rm) spec.rm = true;
   const policy = input.restart === undefined ? "no" : parseRestartPolicy(input.restart, name("restart"));
   if (policy === "no" && (input.backoff || input.max_restarts !== undefined)) {
@@ -108,7 +116,7 @@ export function buildLifecycle(input: LifecycleInput, cwd: string, name: OptionN
     };
   }
   const probe = healthProbe(input, name);
-  const tuning = (["health_interval", "health_threshold", "health_timeout"] as const).find(
+  const tuning = (["health_interval", "health_threshold", "health_timeout", "health_start_period"] as const).find(
     (k) => input[k] !== undefined,
   );
   if (!probe && tuning) throw usageError(`${name(tuning)} needs ${name("health_url")}, --health-port or --health-cmd`);
@@ -130,6 +138,10 @@ export function buildLifecycle(input: LifecycleInput, cwd: string, name: OptionN
           ? Math.min(DEFAULT_HEALTH_TIMEOUT_MS, interval)
           : parseDuration(input.health_timeout, name("health_timeout")),
     };
+    if (input.health_start_period !== undefined) {
+      const period = parseDuration(input.health_start_period, name("health_start_period"));
+      if (period > 0) spec.health.start_period_ms = period;
+    }
   }
   return spec;
 }
@@ -163,9 +175,10 @@ export interface LifecycleOptions {
   health_interval_ms?: number;
   health_threshold?: number;
   health_timeout_ms?: number;
+  health_start_period_ms?: number;
 }
 
-const MS_KEYS = new Set(["max_runtime", "ttl", "health_interval", "health_timeout"]);
+const MS_KEYS = new Set(["max_runtime", "ttl", "health_interval", "health_timeout", "health_start_period"]);
 // The API's field names in messages: max_runtime_ms, ready_url, ...
 export const apiName: OptionNamer = (key) => (MS_KEYS.has(key) ? `${key}_ms` : key);
 
@@ -192,6 +205,7 @@ export function lifecycleFromOptions(options: LifecycleOptions, cwd: string): Li
       health_interval: text(options.health_interval_ms),
       health_threshold: text(options.health_threshold),
       health_timeout: text(options.health_timeout_ms),
+      health_start_period: text(options.health_start_period_ms),
     },
     cwd,
     apiName,

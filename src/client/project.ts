@@ -33,6 +33,7 @@ const LIFECYCLE_KEYS = [
   "health_interval",
   "health_threshold",
   "health_timeout",
+  "health_start_period",
 ] as const;
 const SESSION_KEYS = new Set<string>([
   "command",
@@ -58,7 +59,28 @@ export interface ProjectSession {
 export interface Project {
   file: string;
   dir: string;
+  // The value of every session's `project` label (projectLabel(dir)).
+  label: string;
   sessions: Map<string, ProjectSession>;
+}
+
+// A label value holds at most 256 bytes: a longer directory path is kept as
+// "…" plus its tail and "#" plus 12 hex digits of the whole path's SHA-256,
+// 256 bytes in all, so `up` and `down` still find the project's sessions.
+const MAX_LABEL_BYTES = 256;
+export function projectLabel(dir: string): string {
+  if (Buffer.byteLength(dir, "utf8") <= MAX_LABEL_BYTES) return dir;
+  const hash = new Bun.CryptoHasher("sha256").update(dir).digest("hex").slice(0, 12);
+  const suffix = `#${hash}`;
+  const room = MAX_LABEL_BYTES - Buffer.byteLength(`\u2026${suffix}`, "utf8");
+  const chars = [...dir];
+  let tail = "";
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const next = chars[i]! + tail;
+    if (Buffer.byteLength(next, "utf8") > room) break;
+    tail = next;
+  }
+  return `\u2026${tail}${suffix}`;
 }
 
 // The nearest bgterm.toml from `start` upwards, stopping after a directory
@@ -184,7 +206,7 @@ function checkSession(
       input.backoff = value;
     } else (input as Record<string, unknown>)[key] = text(value, where(key));
   }
-  const labels = { ...stringTable(table.labels, where("labels")), project: dir };
+  const labels = { ...stringTable(table.labels, where("labels")), project: projectLabel(dir) };
   input.labels = Object.entries(labels).map(([key, value]) => `${key}=${value}`);
   const lifecycle = buildLifecycle(input, cwd, (key) => where(key));
   const whole = (key: "cols" | "rows", fallback: number) => {
@@ -246,7 +268,7 @@ export async function loadProject(file: string): Promise<Project> {
     }
   }
   startOrder(sessions, [...sessions.keys()], file);
-  return { file, dir, sessions };
+  return { file, dir, label: projectLabel(dir), sessions };
 }
 
 // The selected sessions and everything they need, dependencies first; a

@@ -95,6 +95,7 @@ export default command({
       health_interval_ms: args["health-interval"] as number | undefined,
       health_threshold: args["health-threshold"] as number | undefined,
       health_timeout_ms: args["health-timeout"] as number | undefined,
+      health_start_period_ms: args["health-start-period"] as number | undefined,
       reuse: args.reuse === true,
       replace: args.replace === true,
       scope: args.scope === true,

@@ -10,11 +10,14 @@ import { MAX_DURATION_MS } from "../cli/kinds.ts";
 import { waitOptions, readerOptions } from "../cli/shared.ts";
 import closeCommand from "../commands/close.ts";
 import execCommand from "../commands/exec.ts";
+import downCommand from "../commands/down.ts";
 import killCommand from "../commands/kill.ts";
+import pruneCommand from "../commands/prune.ts";
 import readCommand from "../commands/read.ts";
 import screenCommand from "../commands/screen.ts";
 import sendCommand from "../commands/send.ts";
 import startCommand from "../commands/start.ts";
+import upCommand from "../commands/up.ts";
 import waitCommand from "../commands/wait.ts";
 
 type Spec = OptionSpec | ArgSpec;
@@ -140,6 +143,13 @@ export const cli = {
     health_interval_ms: option(startCommand, "health-interval", "number"),
     health_threshold: option(startCommand, "health-threshold", "number"),
     health_timeout_ms: option(startCommand, "health-timeout", "number"),
+    health_start_period_ms: option(startCommand, "health-start-period", "number"),
+    wait_ready: option(
+      startCommand,
+      "wait",
+      "boolean",
+      "Default true; false returns at once (then terminal_wait with ready: true)",
+    ),
   },
   send: {
     keys: option<"string", true>(sendCommand, "key", "string", "tmux names"),
@@ -196,6 +206,17 @@ export const cli = {
       "number",
       "Default 10000; capped at 50000, or 600000 with a progress token; outcome 'timeout'",
     ),
+  },
+  waitReady: {
+    ready: option(waitCommand, "ready", "boolean", "Every id must become ready; outcome 'ready'"),
+  },
+  prune: {
+    older_than_ms: option(pruneCommand, "older-than", "number"),
+  },
+  project: {
+    file: option(upCommand, "file", "string", "Relative to cwd"),
+    up_names: argument(upCommand, "names", "string") as unknown as z.ZodArray<z.ZodString>,
+    down_names: argument(downCommand, "names", "string") as unknown as z.ZodArray<z.ZodString>,
   },
   close: {
     signal: option(closeCommand, "signal", "string", "Default HUP"),

@@ -30,6 +30,10 @@ const stop = z
   .max(16)
   .describe("Fail-fast regexes (e.g. 'error', 'FAILED'): return as soon as one matches, outcome 'stopped'");
 const anyOwner = z.boolean().describe("Allow acting on a session that another MCP client started");
+// Labels as terminal_start takes them: an object {"KEY": "VALUE"}.
+const labelFilter = z
+  .record(z.string(), z.string())
+  .describe('Only sessions carrying every one of these labels {"KEY": "VALUE"} (AND)');
 
 export const startInput = z.strictObject({
   command: z
@@ -72,6 +76,8 @@ export const startInput = z.strictObject({
   health_interval_ms: cli.start.health_interval_ms.optional(),
   health_threshold: cli.start.health_threshold.optional(),
   health_timeout_ms: cli.start.health_timeout_ms.optional(),
+  health_start_period_ms: cli.start.health_start_period_ms.optional(),
+  wait_ready: cli.start.wait_ready.optional(),
   yield_ms: z
     .number()
     .int()
@@ -139,20 +145,51 @@ export const screenInput = z.strictObject({
 
 export const waitInput = z.strictObject({
   ids: z.array(sessionId).min(1).max(64).describe("Sessions to watch: returns when the first exits"),
+  ready: cli.waitReady.ready.optional(),
   timeout_ms: cli.waitExit.timeout_ms.optional(),
 });
 
 export const listInput = z.strictObject({
   all: z.boolean().optional().describe("List every session, not only this client's"),
+  labels: labelFilter.optional(),
 });
 
 export const closeInput = z.strictObject({
   ids: z.array(sessionId).min(1).max(256).optional().describe("Sessions to close; required unless owned is true"),
   owned: z.boolean().optional().describe("Close every session this client started"),
+  labels: labelFilter
+    .optional()
+    .describe(
+      'Close this client\'s sessions carrying every one of these labels {"KEY": "VALUE"} (any client\'s with any_owner)',
+    ),
   signal: cli.close.signal.optional(),
   grace_ms: cli.close.grace_ms.optional(),
   any_owner: anyOwner.optional(),
 });
+
+export const pruneInput = z.strictObject({
+  older_than_ms: cli.prune.older_than_ms.optional(),
+  labels: labelFilter.optional(),
+  all: z.boolean().optional().describe("Every client's ended sessions, not only this client's"),
+});
+
+const projectInput = {
+  cwd: z
+    .string()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe("Where to look for bgterm.toml (and its parents); default: the server's working directory"),
+  file: cli.project.file.optional(),
+  timeout_ms: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("Give up after this long (default and cap 50000, or 600000 with a progress token)"),
+};
+export const upInput = z.strictObject({ ...projectInput, names: cli.project.up_names.optional() });
+export const downInput = z.strictObject({ ...projectInput, names: cli.project.down_names.optional() });
 
 export const signalInput = z.strictObject({
   id: sessionId,
@@ -208,6 +245,20 @@ const record = {
   restart_count: z.number(),
   health: z.string().nullable(),
   ended_by: z.string().nullable(),
+  ended_at: z.string().nullable(),
+  runs: z.array(
+    z.object({
+      pid: z.number(),
+      started_at: z.string(),
+      start_offset: z.number(),
+      ended_at: z.string().nullable(),
+      exit_code: z.number().nullable(),
+      signal: z.string().nullable(),
+    }),
+  ),
+  cpu_percent: z.number().nullable(),
+  cpu_seconds: z.number().nullable(),
+  rss_bytes: z.number().nullable(),
 };
 
 export const startOutput = z.object({
@@ -243,7 +294,7 @@ export const screenOutput = z.object({
 });
 
 export const waitOutput = z.object({
-  outcome: z.enum(["exited", "timeout"]),
+  outcome: z.enum(["exited", "ready", "timeout"]),
   id: z.number().nullable(),
   exit_code: z.number().nullable(),
   timeout_ms: z.number(),
@@ -261,4 +312,26 @@ export const listOutput = z.object({
 });
 
 export const closeOutput = z.object({ closed: z.array(z.number()) });
+export const pruneOutput = z.object({
+  removed: z.array(
+    z.object({ id: z.number(), name: z.string().nullable(), state: z.string(), exit_code: z.number().nullable() }),
+  ),
+});
+export const upOutput = z.object({
+  file: z.string(),
+  sessions: z.array(
+    z.object({
+      name: z.string(),
+      id: z.number(),
+      state: z.string(),
+      action: z.enum(["started", "reused"]),
+      ready_by: z.string().nullable(),
+      ready_ms: z.number().nullable(),
+    }),
+  ),
+});
+export const downOutput = z.object({
+  closed: z.array(z.number()),
+  sessions: z.array(z.object({ id: z.number(), name: z.string().nullable() })),
+});
 export const signalOutput = z.object({ id: z.number(), signal: z.string() });

@@ -16,9 +16,11 @@ import { filterLines, MAX_LINE_BYTES } from "./stdio-lines.ts";
 import {
   type CallContext,
   closeTool,
+  downTool,
   execTool,
   listTool,
   OWNER_LABEL,
+  pruneTool,
   readTool,
   type ServerState,
   screenTool,
@@ -26,6 +28,7 @@ import {
   signalTool,
   startTool,
   type ToolResult,
+  upTool,
   waitTool,
 } from "./tools.ts";
 import {
@@ -257,7 +260,7 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
     {
       title: "Wait for a program to exit",
       description:
-        "Wait (bounded, default 10 s) until the first of the given sessions exits and return its exit code; outcome 'timeout' if none did. Use for builds or jobs started with terminal_start. Not for waiting on output: use terminal_read with until.",
+        "Wait (bounded, default 10 s) until the first of the given sessions exits and return its exit code; outcome 'timeout' if none did. ready: true waits instead until every given session passes the readiness check it was started with (terminal_start with ready_* and wait_ready: false); outcome 'ready'. Use for builds or jobs started with terminal_start. Not for waiting on output: use terminal_read with until.",
       input: S.waitInput,
       output: S.waitOutput,
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
@@ -270,7 +273,7 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
     {
       title: "List terminals",
       description:
-        "List this client's sessions (all: true for every session on the machine) with state, exit code, unread bytes, age, command, cwd and last line. Use to find ids again or check what is still running.",
+        "List this client's sessions (all: true for every session on the machine; labels: only those carrying them) with state, exit code, unread bytes, age, command, cwd, labels, runs and restart_count, health, ended_by, CPU and memory, and last line. Use to find ids again or check what is still running.",
       input: S.listInput,
       output: S.listOutput,
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
@@ -283,12 +286,51 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
     {
       title: "Close terminals",
       description:
-        "End sessions: every process in their terminal gets SIGHUP (or signal), SIGKILL after grace_ms, and the session is removed. ids, or owned: true for every session this client started. Close what you no longer need. To interrupt a program without closing the session, use terminal_signal.",
+        "End sessions: every process in their terminal gets SIGHUP (or signal), SIGKILL after grace_ms, and the session is removed. ids, or owned: true for every session this client started, or labels for those of them carrying every label. Close what you no longer need. To interrupt a program without closing the session, use terminal_signal.",
       input: S.closeInput,
       output: S.closeOutput,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
     },
     (input, context) => closeTool(input, state, context),
+  );
+  register(
+    "terminal_prune",
+    "destructive",
+    {
+      title: "Remove ended terminals",
+      description:
+        "Remove this client's sessions whose program has ended (exited) or whose supervisor died (lost), with their output; all: true for every client's. older_than_ms: only those that ended at least that long ago; labels: only those carrying every label. Running sessions are never touched: to end them, use terminal_close.",
+      input: S.pruneInput,
+      output: S.pruneOutput,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+    },
+    (input, context) => pruneTool(input, context),
+  );
+  register(
+    "terminal_up",
+    "mutating",
+    {
+      title: "Start a project's sessions from bgterm.toml",
+      description:
+        "Start the sessions declared in bgterm.toml (found from cwd upwards, or file) that are not running, reusing those that are, dependencies (after) first and each ready before its dependents; names: only these and what they need. Returns name, id, state, action and readiness per session. Stop them with terminal_down.",
+      input: S.upInput,
+      output: S.upOutput,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+    },
+    (input, context) => upTool(input, context),
+  );
+  register(
+    "terminal_down",
+    "destructive",
+    {
+      title: "Close a project's sessions from bgterm.toml",
+      description:
+        "Close the sessions that terminal_up (or bgterm up) started from this bgterm.toml (found by their project label); names: only these.",
+      input: S.downInput,
+      output: S.downOutput,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+    },
+    (input, context) => downTool(input, context),
   );
   register(
     "terminal_signal",

@@ -35,6 +35,10 @@ type Channel = NonNullable<Awaited<ReturnType<typeof connect>>>;
 
 // Starts a session (labels, readiness, time limits, restart, health: all the API's).
 export const startSession = api.startSession;
+export const waitReady = api.waitReady;
+export const pruneSessions = api.prune;
+export const projectUp = api.up;
+export const projectDown = api.down;
 export type StartOptions = api.StartOptions;
 
 // The labels a session was started with ({} for none, or a spec that cannot be read).

@@ -4,6 +4,7 @@ import { DEFAULT_IDLE_MS, DEFAULT_READY_TIMEOUT_MS, DEFAULT_YIELD_MS } from "../
 import { BgtermError, EXIT, timeoutError, usageError } from "../errors.ts";
 import { parseSignal } from "../pty/signals.ts";
 import { checkReader } from "../shared/refs.ts";
+import { matchLabels, parseLabelsObject } from "../shared/labels.ts";
 import { bracketPaste, encodeKey, isCursorKey } from "../text/keys.ts";
 import { budgetBuffer, joinOmitted } from "./budget.ts";
 import {
@@ -27,6 +28,9 @@ import {
   leaseChannel,
   listRecords,
   modesOf,
+  projectDown,
+  projectUp,
+  pruneSessions,
   peekSession,
   pollLeased,
   pollSession,
@@ -40,6 +44,7 @@ import {
   signalForeground,
   startSession,
   tailBytes,
+  waitReady,
   watchForOutput,
   writeInputPipelined,
 } from "./session-api.ts";
@@ -148,6 +153,11 @@ function publicRecord(record: SessionRecord, files: SessionFiles) {
     restart_count: record.restart_count,
     health: record.health,
     ended_by: record.ended_by,
+    ended_at: record.ended_at,
+    runs: record.runs,
+    cpu_percent: record.cpu_percent,
+    cpu_seconds: record.cpu_seconds,
+    rss_bytes: record.rss_bytes,
   };
 }
 
@@ -253,11 +263,14 @@ export async function startTool(
       health_interval_ms: input.health_interval_ms,
       health_threshold: input.health_threshold,
       health_timeout_ms: input.health_timeout_ms,
+      health_start_period_ms: input.health_start_period_ms,
+      wait_ready: input.wait_ready,
     }),
   );
   const files = resolveSession(String(record.id));
   if (!reused) state.onStarted(files);
-  const ready = readiness ? true : null;
+  // Not waited for (wait_ready: false): unknown, as without a check.
+  const ready = readiness && input.wait_ready !== false ? true : null;
   const yieldMs = input.yield_ms ?? (ready ? 0 : START_YIELD_MS);
   const output =
     yieldMs > 0 || ready ? await pollRead(files, { ...input, yield_ms: yieldMs }, context, { defaultYield: 0 }) : null;
@@ -453,6 +466,7 @@ export async function screenTool(input: z.infer<typeof S.screenInput>): Promise<
 export async function waitTool(input: z.infer<typeof S.waitInput>, context: CallContext): Promise<ToolResult> {
   const targets = input.ids.map(sessionRef);
   const timeout = clampWait(input.timeout_ms, DEFAULT_YIELD_MS, context);
+  if (input.ready) return waitReadyTool(targets, timeout, context);
   const first = await withProgress(context, "waiting for an exit", () => firstExit(targets, timeout.ms));
   const winner = first ? { files: targets.find((files) => files.id === first.id)!, code: first.exit_code } : null;
   const structured = {
@@ -468,6 +482,38 @@ export async function waitTool(input: z.infer<typeof S.waitInput>, context: Call
   return result(structured, text);
 }
 
+// wait ready: true: until every session passes its start readiness check.
+async function waitReadyTool(
+  targets: SessionFiles[],
+  timeout: { ms: number; requested?: number },
+  context: CallContext,
+): Promise<ToolResult> {
+  const deadline = performance.now() + timeout.ms;
+  let ready = true;
+  try {
+    await withProgress(context, "waiting for readiness", () =>
+      Promise.all(
+        targets.map((files) =>
+          waitReady(files.id, { timeout_ms: Math.max(1, Math.floor(deadline - performance.now())) }),
+        ),
+      ),
+    );
+  } catch (error) {
+    if (!(error instanceof BgtermError) || error.exitCode !== EXIT.timeout) throw error;
+    ready = false;
+  }
+  const ids = targets.map((files) => files.id);
+  const structured = {
+    outcome: ready ? ("ready" as const) : ("timeout" as const),
+    id: ids.length === 1 ? ids[0]! : null,
+    exit_code: null,
+    timeout_ms: timeout.ms,
+    ...(timeout.requested === undefined ? {} : { timeout_requested_ms: timeout.requested }),
+  };
+  const which = ids.map((id) => `session ${id}`).join(", ");
+  return result(structured, ready ? `${which} ready` : `${which} not ready within ${timeout.ms} ms`);
+}
+
 function lastLine(files: SessionFiles): string {
   const text = renderText(tailBytes(files, 4096), "lines");
   const lines = text.split("\n").filter((line) => line.trim() !== "");
@@ -476,7 +522,9 @@ function lastLine(files: SessionFiles): string {
 
 export async function listTool(input: z.infer<typeof S.listInput>, context: CallContext): Promise<ToolResult> {
   const me = context.owner();
+  const wanted = parseLabelsObject(input.labels ?? {}, "labels");
   const sessions = listRecords(() => {})
+    .filter((record) => matchLabels(record.labels, wanted))
     .map((record) => {
       const files = resolveSession(String(record.id));
       const base = publicRecord(record, files);
@@ -502,7 +550,14 @@ export async function closeTool(
   state: ServerState,
   context: CallContext,
 ): Promise<ToolResult> {
-  if ((input.ids === undefined) === (input.owned !== true)) throw usageError("give ids or owned: true (one of them)");
+  const byLabels = input.labels !== undefined;
+  if (input.ids !== undefined && (input.owned === true || byLabels)) {
+    throw usageError("give ids or owned: true (one of them); labels go with owned, not with ids");
+  }
+  if (input.ids === undefined && input.owned !== true && !byLabels) {
+    throw usageError("give ids or owned: true, or labels");
+  }
+  const wanted = parseLabelsObject(input.labels ?? {}, "labels");
   const signal = parseSignal(input.signal ?? "HUP");
   const graceMs = input.grace_ms ?? 1000;
   let targets: SessionFiles[];
@@ -511,9 +566,11 @@ export async function closeTool(
     for (const files of targets) checkMayDrive(files, state, context, input.any_owner);
   } else {
     const me = context.owner();
-    targets = listRecords(() => {})
+    const anyOwner = byLabels && input.owned !== true && input.any_owner === true;
+    targets = listRecords(() => {}, false)
+      .filter((record) => matchLabels(record.labels, wanted))
       .map((record) => resolveSession(String(record.id)))
-      .filter((files) => files.id !== state.ownSession && ownerOf(files) === me);
+      .filter((files) => files.id !== state.ownSession && (anyOwner || ownerOf(files) === me));
   }
   await Promise.all(targets.map((files) => closeOne(files, signal, graceMs)));
   const closed = targets.map((files) => files.id);
@@ -533,4 +590,44 @@ export async function signalTool(
   const signal = parseSignal(input.signal ?? "INT");
   await signalForeground(files, signal);
   return result({ id: files.id, signal }, `sent ${signal} to session ${files.id}'s foreground process group`);
+}
+
+export async function pruneTool(input: z.infer<typeof S.pruneInput>, context: CallContext): Promise<ToolResult> {
+  const labels = parseLabelsObject(input.labels ?? {}, "labels");
+  // This client's own ended sessions unless all: true.
+  if (input.all !== true) labels[OWNER_LABEL] = context.owner();
+  const { removed } = await pruneSessions({ older_than_ms: input.older_than_ms, labels });
+  return result(
+    { removed },
+    removed.length === 0
+      ? "nothing to prune"
+      : `removed ${removed.map((r) => `session ${r.id}${r.name ? ` (${r.name})` : ""} ${r.state}${r.exit_code === null ? "" : ` ${r.exit_code}`}`).join(", ")}`,
+  );
+}
+
+type ProjectInput = z.infer<typeof S.upInput>;
+function projectOptions(input: ProjectInput, context: CallContext) {
+  const timeout = clampWait(input.timeout_ms, CAP_MS, context);
+  return { cwd: input.cwd, file: input.file, names: input.names, timeout_ms: timeout.ms };
+}
+
+export async function upTool(input: ProjectInput, context: CallContext): Promise<ToolResult> {
+  const outcome = await withProgress(context, "bringing the project up", () =>
+    projectUp(projectOptions(input, context)),
+  );
+  const rows = outcome.sessions.map(
+    (row) =>
+      `${row.name}\t${row.id}\t${row.action === "reused" ? `${row.state} (reused)` : row.state}\t${row.ready_by ?? "-"}`,
+  );
+  return result(outcome, [`${outcome.file}:`, ...rows].join("\n"));
+}
+
+export async function downTool(input: z.infer<typeof S.downInput>, context: CallContext): Promise<ToolResult> {
+  const outcome = await projectDown(projectOptions(input, context));
+  return result(
+    outcome,
+    outcome.closed.length === 0
+      ? "nothing to close"
+      : `closed ${outcome.sessions.map((s) => `session ${s.id}${s.name ? ` (${s.name})` : ""}`).join(", ")}`,
+  );
 }

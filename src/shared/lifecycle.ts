@@ -30,6 +30,8 @@ export interface HealthSpec {
   threshold: number;
   // One probe's time limit.
   timeout_ms: number;
+  // After a run starts, failed checks do not count for this long (absent: 0).
+  start_period_ms?: number;
 }
 
 // The lifecycle part of spec.json; every field optional (older specs have none).

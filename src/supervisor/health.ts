@@ -18,6 +18,8 @@ export interface HealthHost {
 
 export class HealthCheck {
   private failures = 0;
+  // When the current run began (performance.now()).
+  private runStarted = 0;
   state: HealthState = "starting";
 
   constructor(
@@ -28,12 +30,19 @@ export class HealthCheck {
   // A new run starts: checks begin after one interval.
   begin(): void {
     this.failures = 0;
+    this.runStarted = performance.now();
     this.set("starting");
     this.host.deadlines.set("health", this.spec.interval_ms, () => void this.check());
   }
 
   stop(): void {
     this.host.deadlines.clear("health");
+  }
+
+  // spec.json is read back from disk: anything but a sane number is no grace.
+  private startPeriod(): number {
+    const period = this.spec.start_period_ms;
+    return typeof period === "number" && Number.isSafeInteger(period) && period > 0 ? period : 0;
   }
 
   private set(state: HealthState): void {
@@ -59,6 +68,8 @@ export class HealthCheck {
     if (ok) {
       this.failures = 0;
       this.set("healthy");
+    } else if (performance.now() - this.runStarted < this.startPeriod()) {
+      // Still in the start grace: a failure does not count.
     } else if (++this.failures >= this.spec.threshold && this.state !== "unhealthy") {
       this.set("unhealthy");
       this.host.unhealthy();

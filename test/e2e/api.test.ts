@@ -3,6 +3,9 @@
 // CLI's exit codes (ResultError when output came with them), and every request
 // honours its deadline. Sessions are real (supervisors run src/main.ts).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import * as api from "../../src/client/api.ts";
 import { BgtermError } from "../../src/errors.ts";
 import { Bg, eventually } from "../helpers.ts";
@@ -125,5 +128,37 @@ describe("control", () => {
     const extra = await api.start({ command: ["cat"] });
     expect(await api.close([extra.id], { grace_ms: 500 })).toEqual({ closed: [extra.id] });
     expect(api.list().some((record) => record.id === extra.id)).toBe(false);
+  });
+});
+
+describe("deadlines of follow, up, down and prune", () => {
+  test("each takes timeout_ms and fails with 124 when it passes", async () => {
+    const sleeper = await api.start({ command: ["sleep", "600"] });
+    const follow = await failure(api.follow(sleeper.id, { timeout_ms: 300 }, { write: () => {} }));
+    expect(follow.exitCode).toBe(124);
+    expect(follow.message).toMatch(/still running after 300 ms/);
+    await api.close([sleeper.id], { grace_ms: 500 });
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgt-api-up-"));
+    try {
+      fs.mkdirSync(path.join(dir, ".git"));
+      fs.writeFileSync(
+        path.join(dir, "bgterm.toml"),
+        '[sessions.never]\ncommand = "sleep 600"\nready = "never printed"\nready_timeout = "60s"\n',
+      );
+      const up = await failure(api.up({ cwd: dir, timeout_ms: 500 }));
+      expect(up.exitCode).toBe(124);
+      expect(up.message).toMatch(/up did not finish within 500 ms \(at sessions\.never/);
+      expect((await api.down({ cwd: dir, timeout_ms: 30_000 })).closed).toHaveLength(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+
+    const ended = await api.start({ command: ["true"] });
+    await api.wait(ended.id, { timeout_ms: 30_000 });
+    const prune = await failure(api.prune({ timeout_ms: 0 }));
+    expect(prune.exitCode).toBe(124);
+    expect(api.list().some((record) => record.id === ended.id)).toBe(true);
+    expect((await api.prune({ timeout_ms: 30_000 })).removed.map((r) => r.id)).toContain(ended.id);
   });
 });

@@ -59,4 +59,128 @@ describe("lifecycle over MCP", () => {
     expect(badUrl.isError).toBe(true);
     expect(badUrl.content[0]!.text).toMatch(/health_url takes an http/);
   });
+
+  test("labels select on terminal_list and terminal_close (AND); records carry runs, ended_at and stats; terminal_prune", async () => {
+    const start = async (labels: Record<string, string>, command: string[]) => {
+      const started = await call("terminal_start", { command, labels, yield_ms: 0 });
+      expect(started.isError).toBeFalsy();
+      return started.structuredContent.id as number;
+    };
+    const web = await start({ app: "shop", tier: "web" }, ["sleep", "600"]);
+    const db = await start({ app: "shop", tier: "db" }, ["sleep", "600"]);
+    const job = await start({ app: "blog" }, ["sh", "-c", "exit 4"]);
+    const listed = async (labels: Record<string, string>) =>
+      (await call("terminal_list", { labels })).structuredContent.sessions.map((s: { id: number }) => s.id).sort();
+    expect(await listed({ app: "shop" })).toEqual([web, db].sort());
+    expect(await listed({ app: "shop", tier: "db" })).toEqual([db]);
+    expect(await listed({ app: "none" })).toEqual([]);
+    const badLabel = await call("terminal_list", { labels: { "bad key": "x" } });
+    expect(badLabel.isError).toBe(true);
+    expect(badLabel.content[0]!.text).toMatch(/invalid label key/);
+    const closed = await call("terminal_close", { labels: { app: "shop", tier: "web" } });
+    expect(closed.structuredContent.closed).toEqual([web]);
+    expect(await listed({ app: "shop" })).toEqual([db]);
+    const waited = await call("terminal_wait", { ids: [job], timeout_ms: 30_000 });
+    expect(waited.structuredContent).toMatchObject({ outcome: "exited", exit_code: 4 });
+    const sessions = (await call("terminal_list", {})).structuredContent.sessions;
+    const ended = sessions.find((s: { id: number }) => s.id === job);
+    expect(ended.runs).toHaveLength(1);
+    expect(ended.runs[0]).toMatchObject({ exit_code: 4, start_offset: 0 });
+    expect(typeof ended.ended_at).toBe("string");
+    expect([ended.ended_by, ended.cpu_percent, ended.rss_bytes]).toEqual([null, null, null]);
+    const running = sessions.find((s: { id: number }) => s.id === db);
+    expect(running.rss_bytes).toBeGreaterThan(0);
+    expect(typeof running.cpu_percent).toBe("number");
+    expect(running.runs[0].ended_at).toBeNull();
+    // prune: only ended sessions, only old enough ones, only matching labels.
+    expect((await call("terminal_prune", { older_than_ms: 3_600_000 })).structuredContent.removed).toEqual([]);
+    expect((await call("terminal_prune", { labels: { app: "shop" } })).structuredContent.removed).toEqual([]);
+    const pruned = await call("terminal_prune", { labels: { app: "blog" } });
+    expect(pruned.structuredContent.removed).toMatchObject([{ id: job, state: "exited", exit_code: 4 }]);
+    expect(await listed({ app: "blog" })).toEqual([]);
+    expect((await call("terminal_close", { labels: { app: "shop" } })).structuredContent.closed).toEqual([db]);
+  });
+
+  test("terminal_start wait_ready: false returns at once; terminal_wait ready: true waits for readiness", async () => {
+    const started = await call("terminal_start", {
+      command: ["sh", "-c", "read line; echo READY; sleep 600"],
+      ready_regex: "^READY",
+      wait_ready: false,
+      yield_ms: 0,
+    });
+    expect(started.isError).toBeFalsy();
+    expect(started.structuredContent.ready).toBeNull();
+    const id = started.structuredContent.id;
+    const early = await call("terminal_wait", { ids: [id], ready: true, timeout_ms: 300 });
+    expect(early.structuredContent.outcome).toBe("timeout");
+    await call("terminal_send", { id, text: "go", yield_ms: 0 });
+    const ready = await call("terminal_wait", { ids: [id], ready: true, timeout_ms: 30_000 });
+    expect(ready.structuredContent).toMatchObject({ outcome: "ready", id });
+    const plain = await call("terminal_start", { command: ["sleep", "600"], yield_ms: 0 });
+    const noCheck = await call("terminal_wait", { ids: [plain.structuredContent.id], ready: true, timeout_ms: 1000 });
+    expect(noCheck.isError).toBe(true);
+    expect(noCheck.content[0]!.text).toMatch(/no readiness check/);
+    await call("terminal_close", { ids: [id, plain.structuredContent.id] });
+  });
+
+  test("ttl_ms and max_runtime_ms of 0 are refused; health_start_period_ms is taken", async () => {
+    const before = (await bg.json(["ls"])).length;
+    for (const [key, name] of [
+      ["ttl_ms", /ttl_ms must be more than 0/],
+      ["max_runtime_ms", /max_runtime_ms must be more than 0/],
+    ] as const) {
+      const refused = await call("terminal_start", { command: ["sleep", "60"], [key]: 0, yield_ms: 0 });
+      expect(refused.isError).toBe(true);
+      expect(refused.content[0]!.text).toMatch(name);
+    }
+    expect((await bg.json(["ls"])).length).toBe(before);
+    // The start grace of health checks is a parameter too.
+    const graced = await call("terminal_start", {
+      command: ["sleep", "60"],
+      health_cmd: "false",
+      health_interval_ms: 200,
+      health_start_period_ms: 600_000,
+      yield_ms: 0,
+    });
+    expect(graced.isError).toBeFalsy();
+    await call("terminal_close", { ids: [graced.structuredContent.id] });
+  });
+
+  test("terminal_up and terminal_down bring a bgterm.toml up (dependencies ready first) and down", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgt-mcp-up-"));
+    try {
+      fs.mkdirSync(path.join(dir, ".git"));
+      fs.writeFileSync(
+        path.join(dir, "bgterm.toml"),
+        [
+          "[sessions.mcpdb]",
+          "command = \"sh -c 'echo accepting; sleep 600'\"",
+          'ready = "accepting"',
+          "[sessions.mcpapp]",
+          'command = "sleep 600"',
+          'after = ["mcpdb"]',
+          "",
+        ].join("\n"),
+      );
+      const up = await call("terminal_up", { cwd: dir });
+      expect(up.isError).toBeFalsy();
+      expect(up.structuredContent.sessions).toMatchObject([
+        { name: "mcpdb", action: "started", state: "running", ready_by: "output /accepting/" },
+        { name: "mcpapp", action: "started", state: "running", ready_by: null },
+      ]);
+      const again = await call("terminal_up", { cwd: dir, names: ["mcpapp"] });
+      expect(again.structuredContent.sessions.map((s: { action: string }) => s.action)).toEqual(["reused", "reused"]);
+      expect((await bg.json(["info", "mcpapp"])).labels).toEqual({ project: dir });
+      const unknown = await call("terminal_up", { cwd: dir, names: ["nosuch"] });
+      expect(unknown.isError).toBe(true);
+      expect(unknown.content[0]!.text).toMatch(/no session named 'nosuch'/);
+      const down = await call("terminal_down", { cwd: dir });
+      expect(down.structuredContent.closed.sort()).toEqual(
+        up.structuredContent.sessions.map((s: { id: number }) => s.id).sort(),
+      );
+      expect(await bg.json(["ls", "--label", `project=${dir}`])).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

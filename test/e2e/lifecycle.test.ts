@@ -54,6 +54,8 @@ describe("bad input: exit 2, nothing started", () => {
       [["-l", `${"k".repeat(65)}=1`], /invalid label key/],
       [["--max-runtime", "5x"], /--max-runtime takes a whole number of milliseconds or a duration/],
       [["--ttl", "-1s"], /--ttl takes a whole number of milliseconds or a duration/],
+      [["--ttl", "0"], /--ttl must be more than 0/],
+      [["--max-runtime", "0s"], /--max-runtime must be more than 0/],
       [["--ready-timeout", "1y", "--ready", "x"], /--ready-timeout takes a whole number of milliseconds or a duration/],
       [["--restart", "sometimes"], /--restart takes one of no, on-failure, always/],
       [["--backoff"], /--backoff needs --restart/],
@@ -376,6 +378,11 @@ env = { MODE = "watch" }
         '[sessions.a]\ncommand = "sleep 1"\nttl = "5 min"\n',
         /sessions\.a\.ttl takes a whole number of milliseconds or a duration/,
       ],
+      [
+        '[sessions.a]\ncommand = "sleep 1"\nhealth_cmd = "true"\nhealth_start_period = "soon"\n',
+        /sessions\.a\.health_start_period takes a whole number of milliseconds or a duration/,
+      ],
+      ['[sessions.a]\ncommand = "sleep 1"\nttl = "0s"\n', /sessions\.a\.ttl must be more than 0/],
       ['[sessions.a]\ncommand = "sleep 1"\nrestart = "maybe"\n', /sessions\.a\.restart takes one of no, on-failure/],
       ['[sessions.a]\ncommand = "sleep 1"\nready_url = "ftp://x"\n', /ready_url takes an http/],
       ['[sessions.a]\ncwd = "."\n', /sessions\.a\.command is required/],
@@ -409,5 +416,27 @@ env = { MODE = "watch" }
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no bgterm\.toml/);
     expect(await bg.json(["ls"])).toEqual([]);
+  });
+
+  test("a project directory path longer than a label value still comes up and down", async () => {
+    let dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgt-long-"));
+    const top = dir;
+    fs.mkdirSync(path.join(dir, ".git"));
+    while (Buffer.byteLength(dir) <= 300) dir = path.join(dir, "a-rather-long-directory-name-segment");
+    fs.mkdirSync(dir, { recursive: true });
+    try {
+      fs.writeFileSync(path.join(dir, "bgterm.toml"), '[sessions.longp]\ncommand = "sleep 600"\n');
+      const upped = await run(["up", "--json"], dir);
+      expect({ code: upped.code, stderr: upped.stderr }).toEqual({ code: 0, stderr: "" });
+      const label = (await bg.json(["info", "longp"])).labels.project as string;
+      expect(Buffer.byteLength(label)).toBeLessThanOrEqual(256);
+      expect(label).toMatch(/^\u2026.*a-rather-long-directory-name-segment#[0-9a-f]{12}$/);
+      // Reused, not started twice: up finds it by the shortened label.
+      expect(JSON.parse((await run(["up", "--json"], dir)).text).sessions[0].action).toBe("reused");
+      expect((await bg.json(["down"], { cwd: dir })).closed).toHaveLength(1);
+      expect(await bg.json(["ls"])).toEqual([]);
+    } finally {
+      fs.rmSync(top, { recursive: true, force: true });
+    }
   });
 });

@@ -59,13 +59,16 @@ async function errorText(client: Client, name: string, args: Record<string, unkn
 
 const ALL_TOOLS = [
   "terminal_close",
+  "terminal_down",
   "terminal_exec",
   "terminal_list",
+  "terminal_prune",
   "terminal_read",
   "terminal_screen",
   "terminal_send",
   "terminal_signal",
   "terminal_start",
+  "terminal_up",
   "terminal_wait",
 ];
 

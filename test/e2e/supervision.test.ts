@@ -175,6 +175,37 @@ describe("health", () => {
     await bg.ok(["close", web, deaf, restarted]);
   });
 
+  test("--health-start-period: failed checks do not count until it elapses; a pass makes it healthy", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgt-grace-"));
+    const options = (name: string) => [
+      "--health-cmd",
+      `echo x >> ${dir}/${name}.probes; test -f ${dir}/${name}.ok`,
+      "--health-interval",
+      "200ms",
+      "--health-threshold",
+      "1",
+    ];
+    try {
+      const patient = await bg.start([...options("patient"), "--health-start-period", "10m", "sleep", "600"]);
+      const strict = await bg.start([...options("strict"), "sleep", "600"]);
+      await eventually(
+        async () => (await bg.json(["info", strict])).health === "unhealthy",
+        "the session without a grace to be unhealthy",
+      );
+      const probes = () => fs.readFileSync(path.join(dir, "patient.probes"), "utf8").split("\n").length - 1;
+      await eventually(() => fs.existsSync(path.join(dir, "patient.probes")) && probes() >= 3, "three failed checks");
+      expect((await bg.json(["info", patient])).health).toBe("starting");
+      fs.writeFileSync(path.join(dir, "patient.ok"), "");
+      await eventually(
+        async () => (await bg.json(["info", patient])).health === "healthy",
+        "a passing check in the grace to make it healthy",
+      );
+      await bg.ok(["close", patient, strict]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("URL probes read the answer to its end: the server logs finished requests, not resets", async () => {
     // A page bigger than what arrives with the headers: a probe that dropped
     // the connection after the status made http.server log a traceback per probe.

@@ -3,7 +3,7 @@
 // and down. Plain JSON options and results with the snake_case fields of the
 // CLI's --json output; BgtermError with the CLI's exit codes.
 import path from "node:path";
-import { BgtermError, usageError } from "../../errors.ts";
+import { BgtermError, timeoutError, usageError } from "../../errors.ts";
 import { type Labels, matchLabels } from "../../shared/labels.ts";
 import type { SessionFiles } from "../../shared/session-files.ts";
 import { closeSession } from "../close.ts";
@@ -22,7 +22,22 @@ import {
 } from "../registry.ts";
 import type { OutputSink } from "../requests.ts";
 import { launchSession } from "../start-session.ts";
-import { DEFAULT_CLOSE_GRACE_MS as CLOSE_GRACE_MS, FOREVER_MS, resolve, type SessionRef } from "./common.ts";
+import {
+  DEFAULT_CLOSE_GRACE_MS as CLOSE_GRACE_MS,
+  type Deadline,
+  FOREVER_MS,
+  REQUEST_TIMEOUT_MS,
+  resolve,
+  type SessionRef,
+  withDeadline,
+} from "./common.ts";
+
+// The milliseconds left before a deadline, or 124 saying what did not finish.
+function remaining(deadline: number, what: () => string): number {
+  const left = Math.floor(deadline - performance.now());
+  if (left <= 0) throw timeoutError(what());
+  return left;
+}
 
 // start --rm: once a wait has collected the exit, the session's state goes.
 export async function closeAfterWait(files: SessionFiles): Promise<void> {
@@ -52,7 +67,9 @@ export async function waitReady(session: SessionRef, options: { timeout_ms?: num
 
 // ---- follow -------------------------------------------------------------------
 
-export interface FollowOptions {
+export interface FollowOptions extends Deadline {
+  // timeout_ms: give up following after this long (exit 124; default: until
+  // the program ends). Leased reads: nothing unprinted is lost.
   // Start at this absolute offset, or with the last `tail` lines (no cursor
   // moves); otherwise from `reader`'s unread cursor (leased reads).
   from?: number;
@@ -65,13 +82,19 @@ export async function follow(session: SessionRef, options: FollowOptions, sink: 
   if (options.from !== undefined && options.tail !== undefined) throw usageError("give --from or --tail, not both");
   const files = resolve(session);
   const from = options.tail === undefined ? options.from : tailOffset(files, options.tail);
-  const exitCode = await followSession(files, { reader: options.reader ?? "default", from }, sink);
+  const exitCode = await withDeadline(
+    options.timeout_ms === undefined ? undefined : Math.min(options.timeout_ms, FOREVER_MS),
+    () => `session ${files.id} was still running after ${options.timeout_ms} ms of following`,
+    (scope) =>
+      followSession(files, { reader: options.reader ?? "default", from, connect: (f) => scope.connect(f) }, sink),
+  );
   return { id: files.id, exit_code: exitCode };
 }
 
 // ---- prune ----------------------------------------------------------------------
 
-export interface PruneOptions {
+// timeout_ms: default REQUEST_TIMEOUT_MS (30 s); sessions not yet removed then stay.
+export interface PruneOptions extends Deadline {
   older_than_ms?: number;
   labels?: Labels;
 }
@@ -80,6 +103,7 @@ export interface PruneOptions {
 // older_than_ms ago, carrying every label); returns what it removed.
 export async function prune(options: PruneOptions = {}, warn: (message: string) => void = () => {}) {
   const olderThan = options.older_than_ms ?? 0;
+  const deadline = performance.now() + (options.timeout_ms ?? REQUEST_TIMEOUT_MS);
   const now = Date.now();
   const victims = listRecords((id, error) => warn(`skipping session ${id}: ${error.message}`), false).filter(
     (record) => {
@@ -92,8 +116,16 @@ export async function prune(options: PruneOptions = {}, warn: (message: string) 
   );
   const removed: { id: number; name: string | null; state: "exited" | "lost"; exit_code: number | null }[] = [];
   for (const record of victims) {
+    const left = remaining(
+      deadline,
+      () => `prune did not finish within ${options.timeout_ms ?? REQUEST_TIMEOUT_MS} ms`,
+    );
     try {
-      await closeSession(resolve(record.id), "SIGHUP", CLOSE_GRACE_MS);
+      await withDeadline(
+        left,
+        () => `prune did not finish within ${options.timeout_ms ?? REQUEST_TIMEOUT_MS} ms`,
+        () => closeSession(resolve(record.id), "SIGHUP", CLOSE_GRACE_MS),
+      );
       removed.push({
         id: record.id,
         name: record.name,
@@ -101,6 +133,7 @@ export async function prune(options: PruneOptions = {}, warn: (message: string) 
         exit_code: record.exit_code,
       });
     } catch (error) {
+      if (error instanceof BgtermError && error.exitCode === 124) throw error;
       warn(`could not remove session ${record.id}: ${(error as Error).message}`);
     }
   }
@@ -109,7 +142,10 @@ export async function prune(options: PruneOptions = {}, warn: (message: string) 
 
 // ---- up / down --------------------------------------------------------------------
 
-export interface ProjectOptions {
+// timeout_ms: up gives up after this long (exit 124; sessions already started
+// stay); default: each session's ready_timeout plus 30 s per session. down:
+// default 30 s plus the close grace.
+export interface ProjectOptions extends Deadline {
   // The bgterm.toml; default: found from `cwd` (default: the current directory) upwards.
   file?: string;
   cwd?: string;
@@ -143,18 +179,29 @@ export async function up(options: ProjectOptions = {}) {
       const state = sessionState(files);
       if (state !== "running" && state !== "starting") continue;
       if (currentName(files.stateDir, files.id, files.readMeta()?.name ?? session.name) !== session.name) continue;
-      if (sessionLabels(files).project !== project.dir) {
+      if (sessionLabels(files).project !== project.label) {
         throw usageError(`the name '${session.name}' is used by running session ${files.id} of another project`);
       }
     }
   }
   const sessions: UpRow[] = [];
+  const budget =
+    options.timeout_ms ?? order.reduce((sum, session) => sum + session.readyTimeoutMs + REQUEST_TIMEOUT_MS, 0);
+  const deadline = performance.now() + budget;
+  const late = (name: string) => () =>
+    `up did not finish within ${budget} ms (at sessions.${name}; the sessions before it stay up)`;
   for (const session of order) {
     const began = performance.now();
-    const { files, reused } = await launchSession(session.spec, "reuse");
+    const { files, reused } = await withDeadline(remaining(deadline, late(session.name)), late(session.name), () =>
+      launchSession(session.spec, "reuse"),
+    );
     const ready = session.spec.ready;
     if (ready) {
-      await waitUntilReady(files, ready, session.readyTimeoutMs).catch((error) => {
+      const left = remaining(deadline, late(session.name));
+      await waitUntilReady(files, ready, Math.min(session.readyTimeoutMs, left)).catch((error) => {
+        if (left < session.readyTimeoutMs && error instanceof BgtermError && error.exitCode === 124) {
+          throw timeoutError(late(session.name)());
+        }
         // Same code and output tail; the message says which of the file's sessions.
         if (!(error instanceof BgtermError)) throw error;
         throw new BgtermError(error.exitCode, `sessions.${session.name}: ${error.message}`, { detail: error.detail });
@@ -179,7 +226,7 @@ export async function down(options: ProjectOptions = {}) {
   const names = options.names ?? [];
   // Unknown names are refused before anything closes.
   if (names.length > 0) startOrder(project.sessions, names, file);
-  const targets = sessionsWithLabels({ project: project.dir }).flatMap((files) => {
+  const targets = sessionsWithLabels({ project: project.label }).flatMap((files) => {
     try {
       const spec = files.readSpec();
       if (names.length > 0 && (spec.name === null || !names.includes(spec.name))) return [];
@@ -188,7 +235,12 @@ export async function down(options: ProjectOptions = {}) {
       return []; // removed meanwhile
     }
   });
-  await Promise.all(targets.map(({ files }) => closeSession(files, "SIGHUP", CLOSE_GRACE_MS)));
+  const budget = options.timeout_ms ?? REQUEST_TIMEOUT_MS + CLOSE_GRACE_MS;
+  await withDeadline(
+    budget,
+    () => `down did not finish within ${budget} ms`,
+    () => Promise.all(targets.map(({ files }) => closeSession(files, "SIGHUP", CLOSE_GRACE_MS))),
+  );
   return {
     closed: targets.map(({ files }) => files.id),
     sessions: targets.map(({ files, name }) => ({ id: files.id, name })),
