@@ -29,6 +29,7 @@ import { ReaderDesk } from "./readers.ts";
 import { ScreenFeeder } from "./screen-feeder.ts";
 import { SupervisorServer } from "./server.ts";
 import { Subscribers } from "./subscribers.ts";
+import type { HealthCheck } from "./health.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { recreateFolders, recreateIndex, removeSessionState, StateGuard } from "./state-guard.ts";
 import { signalSession } from "../shared/procfs.ts";
@@ -96,6 +97,7 @@ export class Supervisor {
     private lock: HeldLock,
     private readonly spec: SessionSpec,
     private readonly backend: PtyBackend,
+    Health?: typeof HealthCheck,
   ) {
     const startedAt = Date.now();
     this.finalized = new Promise((resolve) => {
@@ -135,7 +137,7 @@ export class Supervisor {
       labels: spec.labels ?? {},
     };
     files.writeMeta(this.meta);
-    this.lifecycle = new Lifecycle(spec, this.lifecycleHost(), startedAt);
+    this.lifecycle = new Lifecycle(spec, this.lifecycleHost(), startedAt, Health);
     this.lifecycle.runStarted(this.pty.pid);
     this.server = new SupervisorServer(files.socket, {
       input: (conn, _request, payload) => this.onInput(conn, payload),
@@ -265,7 +267,9 @@ export class Supervisor {
     const spec = files.readSpec();
     let supervisor: Supervisor;
     try {
-      supervisor = new Supervisor(files, lock, spec, await loadBackend(spec.backend as BackendName));
+      // Health checks (and their probes) load only for a session that has one.
+      const Health = spec.health ? (await import("./health.ts")).HealthCheck : undefined;
+      supervisor = new Supervisor(files, lock, spec, await loadBackend(spec.backend as BackendName), Health);
     } catch (error) {
       const { code, message } = describeStartFailure(error, spec.command[0] ?? "");
       answerLauncher(handshakeFd, { ok: false, code, message, protocol: PROTOCOL_VERSION });
