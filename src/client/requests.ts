@@ -51,31 +51,68 @@ export class ProtocolMismatchError extends BgtermError {
   }
 }
 
-// Opens the connection with the version exchange; undefined if the supervisor
-// left as we arrived.
-async function sayHello(files: SessionFiles, channel: ClientChannel): Promise<ClientChannel | undefined> {
-  await channel.send({ op: "hello", protocol: PROTOCOL_VERSION });
-  let timer: Timer | undefined;
-  const silent = new Promise<"silent">((resolve) => {
-    timer = setTimeout(() => resolve("silent"), HELLO_TIMEOUT_MS);
-  });
-  const frame = await Promise.race([channel.next(), silent]).finally(() => clearTimeout(timer));
-  if (frame === undefined) return undefined;
-  const header = frame === "silent" ? undefined : frame.header;
-  if (header?.op === "hello" && header.protocol === PROTOCOL_VERSION) return channel;
-  channel.end();
-  throw new ProtocolMismatchError(files.id, header?.op === "hello" ? header.protocol : "unknown");
+// A client connection whose version exchange travels with the first request:
+// hello goes out on connect, and the first next() checks the supervisor's
+// answer before handing over any other reply. A supervisor whose version
+// differs answers hello and refuses every request after it, so nothing
+// pipelined behind a mismatched hello is ever served.
+class HelloChannel extends Channel<Reply, Request> {
+  // Set until the supervisor's hello has been checked; resolves false if the
+  // supervisor left before answering.
+  private hello?: Promise<boolean>;
+  // What to throw instead when the supervisor left before answering hello.
+  goneBeforeHello?: () => Error;
+
+  sayHello(files: SessionFiles): void {
+    void this.send({ op: "hello", protocol: PROTOCOL_VERSION });
+    this.hello = this.checkHello(files);
+    // Whoever reads next sees a failed check; unread, it must not surface as unhandled.
+    this.hello.catch(() => {});
+  }
+
+  // Resolves once the hello answer is in: true, or false if the supervisor left first.
+  helloDone(): Promise<boolean> {
+    return this.hello ?? Promise.resolve(!this.closed);
+  }
+
+  override next(): ReturnType<Channel<Reply, Request>["next"]> {
+    if (!this.hello) return super.next();
+    return this.hello.then((live) => (live ? super.next() : undefined));
+  }
+
+  private async checkHello(files: SessionFiles): Promise<boolean> {
+    let timer: Timer | undefined;
+    const silent = new Promise<"silent">((resolve) => {
+      timer = setTimeout(() => resolve("silent"), HELLO_TIMEOUT_MS);
+    });
+    const frame = await Promise.race([super.next(), silent]).finally(() => clearTimeout(timer));
+    if (frame === undefined) {
+      if (this.goneBeforeHello) throw this.goneBeforeHello();
+      return false;
+    }
+    const header = frame === "silent" ? undefined : frame.header;
+    if (header?.op === "hello" && header.protocol === PROTOCOL_VERSION) {
+      this.hello = undefined;
+      return true;
+    }
+    this.end();
+    throw new ProtocolMismatchError(files.id, header?.op === "hello" ? header.protocol : "unknown");
+  }
 }
 
-// A connection to a live supervisor, or undefined if none is listening.
-export async function connect(files: SessionFiles): Promise<ClientChannel | undefined> {
-  let channel: ClientChannel | undefined;
+// A connection to a live supervisor, or undefined if none is listening. With
+// `pipelined`, it returns before the supervisor's hello arrives (the first
+// reply read checks it, and a supervisor gone by then reads as a closed
+// connection); without, it waits for hello, and is undefined if the
+// supervisor left as we arrived.
+export async function connect(files: SessionFiles, pipelined = false): Promise<ClientChannel | undefined> {
+  let channel: HelloChannel | undefined;
   try {
     await Bun.connect<ClientChannel>({
       unix: files.socket,
       socket: {
         open: (socket) => {
-          channel = new Channel<Reply, Request>(socket);
+          channel = new HelloChannel(socket);
           socket.data = channel;
         },
         data: (socket, chunk) => socket.data.received(chunk),
@@ -90,19 +127,30 @@ export async function connect(files: SessionFiles): Promise<ClientChannel | unde
     if (["ENOENT", "ECONNREFUSED", "ENOTSOCK", "ECONNRESET", "EPIPE"].includes(code ?? "")) return undefined;
     throw new BgtermError(EXIT.internal, `cannot reach session ${files.id}: ${(error as Error).message}`);
   }
-  return channel && sayHello(files, channel);
+  if (!channel) return undefined;
+  channel.sayHello(files);
+  if (pipelined) return channel;
+  return (await channel.helloDone()) ? channel : undefined;
 }
 
-// For input: a connection to a running session, or exit 4 saying why there is none.
-export async function connectRunning(files: SessionFiles): Promise<ClientChannel> {
-  const channel = await connect(files);
-  if (channel) return channel;
+// Why there is no running session to talk to (exit 4).
+function notRunning(files: SessionFiles): BgtermError {
   const state = sessionState(files);
-  throw state === "lost"
+  return state === "lost"
     ? sessionLost(files.id)
     : state === "starting"
       ? sessionNeverStarted(files.id)
       : sessionNotRunning(files.id);
+}
+
+// For input: a connection to a running session, or exit 4 saying why there is
+// none. The hello is pipelined with the caller's first request; a supervisor
+// that leaves before answering it reads as the same exit 4.
+export async function connectRunning(files: SessionFiles): Promise<ClientChannel> {
+  const channel = (await connect(files, true)) as HelloChannel | undefined;
+  if (!channel) throw notRunning(files);
+  channel.goneBeforeHello = () => notRunning(files);
+  return channel;
 }
 
 // Runs `live` against the supervisor, or `offline` under the session lock when
@@ -114,7 +162,7 @@ export async function withSession<T>(
   // A connection the caller already holds (send polls on the one it wrote to).
   existing?: ClientChannel,
 ): Promise<T> {
-  const channel = existing ?? (await connect(files));
+  const channel = existing ?? (await connect(files, true));
   if (channel) {
     try {
       return await live(channel);

@@ -15,15 +15,26 @@ export function resolveStateDir(env: NodeJS.ProcessEnv = process.env): string {
 
 let checked: string | undefined;
 
+// The state dir's lstat, creating it 0700 first only when it is missing, so a
+// call against an existing dir costs one syscall here instead of three.
+function statOrCreate(dir: string): fs.Stats {
+  try {
+    return fs.lstatSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
+  makePrivateDir(dir);
+  return fs.lstatSync(dir);
+}
+
 // Creates the state dir 0700 if missing and refuses one that is a symlink,
 // belongs to someone else, or is open to group/others: anyone who can write
 // there could plant sockets or read session output.
 export function ensureStateDir(): string {
   const dir = resolveStateDir();
   if (checked === dir) return dir;
-  fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
-  makePrivateDir(dir);
-  const stat = fs.lstatSync(dir);
+  const stat = statOrCreate(dir);
   const refuse = (why: string) => new BgtermError(EXIT.internal, `refusing state directory ${dir}: ${why}`);
   if (stat.isSymbolicLink()) throw refuse("it is a symbolic link");
   if (!stat.isDirectory()) throw refuse("it is not a directory");

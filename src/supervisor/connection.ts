@@ -10,6 +10,9 @@ export class Connection {
   // The output end just before this connection's latest input (send pipelines
   // its input and a wait that looks only at what came after it).
   lastInputEnd?: number;
+  // The client said hello with another protocol version: every request after
+  // it is refused (a client pipelines its first request behind hello).
+  mismatched?: number;
 
   constructor(readonly channel: Channel<Request, Reply>) {}
 

@@ -7,7 +7,7 @@
 import { BACKOFF_CAP_MS, backoffDelay, type EndedBy, type HealthState, type RunRecord } from "../shared/lifecycle.ts";
 import type { ExitStatus, SessionSpec } from "../shared/session-files.ts";
 import { Deadlines } from "./deadlines.ts";
-import { HealthCheck } from "./health.ts";
+import type { HealthCheck } from "./health.ts";
 
 // After SIGTERM (max-runtime, an unhealthy run), how long before SIGKILL.
 const TERM_GRACE_MS = 2000;
@@ -47,6 +47,8 @@ export class Lifecycle {
     private readonly spec: SessionSpec,
     private readonly host: LifecycleHost,
     startedAt: number,
+    // health.ts, loaded by the supervisor only for a spec with a health check.
+    Health?: typeof HealthCheck,
   ) {
     const since = Date.now() - startedAt;
     if (spec.max_runtime_ms !== undefined) {
@@ -60,8 +62,8 @@ export class Lifecycle {
         this.host.closeAndRemove();
       });
     }
-    if (spec.health) {
-      this.health = new HealthCheck(spec.health, {
+    if (spec.health && Health) {
+      this.health = new Health(spec.health, {
         deadlines: this.deadlines,
         childPid: () => this.currentPid,
         cwd: spec.cwd,

@@ -89,6 +89,9 @@ export class SupervisorServer {
       return conn.fail(error, exitCodeOf(error));
     }
     if (op === "hello") return this.hello(conn, request as Extract<Request, { op: "hello" }>);
+    if (conn.mismatched !== undefined) {
+      return conn.fail(new Error(protocolRefusalMessage(conn.mismatched)), EXIT.internal);
+    }
     const handler = this.handlers[op as keyof RequestHandlers];
     try {
       const result = (handler as (c: Connection, r: Request, p: Buffer) => void | Promise<void>)(
@@ -107,11 +110,16 @@ export class SupervisorServer {
   private hello(conn: Connection, request: Extract<Request, { op: "hello" }>): void {
     void conn.send({ op: "hello", protocol: PROTOCOL_VERSION });
     if (request.protocol !== PROTOCOL_VERSION) {
+      conn.mismatched = request.protocol;
       console.error(
         `bgterm supervisor: a client speaks protocol v${request.protocol}, this supervisor v${PROTOCOL_VERSION}`,
       );
     }
   }
+}
+
+function protocolRefusalMessage(theirs: number): string {
+  return `refused: this connection's hello said protocol v${theirs}, this supervisor speaks v${PROTOCOL_VERSION}`;
 }
 
 function exitCodeOf(error: unknown): number {

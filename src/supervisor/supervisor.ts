@@ -31,6 +31,7 @@ import { ScreenFeeder } from "./screen-feeder.ts";
 import { ShellIntegration } from "./shell-integration.ts";
 import { SupervisorServer } from "./server.ts";
 import { Subscribers } from "./subscribers.ts";
+import type { HealthCheck } from "./health.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { recreateFolders, recreateIndex, removeSessionState, StateGuard } from "./state-guard.ts";
 import { signalSession } from "../shared/procfs.ts";
@@ -99,6 +100,7 @@ export class Supervisor {
     private lock: HeldLock,
     private readonly spec: SessionSpec,
     private readonly backend: PtyBackend,
+    Health?: typeof HealthCheck,
   ) {
     const startedAt = Date.now();
     this.finalized = new Promise((resolve) => {
@@ -153,7 +155,7 @@ export class Supervisor {
       labels: spec.labels ?? {},
     };
     files.writeMeta(this.meta);
-    this.lifecycle = new Lifecycle(spec, this.lifecycleHost(), startedAt);
+    this.lifecycle = new Lifecycle(spec, this.lifecycleHost(), startedAt, Health);
     this.lifecycle.runStarted(this.pty.pid);
     this.server = new SupervisorServer(files.socket, {
       input: (conn, _request, payload) => this.onInput(conn, payload),
@@ -288,7 +290,9 @@ export class Supervisor {
     const spec = files.readSpec();
     let supervisor: Supervisor;
     try {
-      supervisor = new Supervisor(files, lock, spec, await loadBackend(spec.backend as BackendName));
+      // Health checks (and their probes) load only for a session that has one.
+      const Health = spec.health ? (await import("./health.ts")).HealthCheck : undefined;
+      supervisor = new Supervisor(files, lock, spec, await loadBackend(spec.backend as BackendName), Health);
     } catch (error) {
       const { code, message } = describeStartFailure(error, spec.command[0] ?? "");
       answerLauncher(handshakeFd, { ok: false, code, message, protocol: PROTOCOL_VERSION });

@@ -98,6 +98,77 @@ test("hello is answered with the supervisor's protocol version, whatever the cli
   });
 });
 
+// A frame with a payload (input), as frame() lays it out.
+function frameWith(header: object, payload: Buffer): Buffer {
+  const bytes = frame(header);
+  bytes.writeUInt32LE(payload.length, 4);
+  return Buffer.concat([bytes, payload]);
+}
+
+// Sends raw frames on one connection; resolves with the headers of the first
+// `count` replies (fewer if the supervisor closes or the deadline passes).
+async function replies(socketPath: string, frames: Buffer[], count: number, timeoutMs = 10_000): Promise<any[]> {
+  let received = Buffer.alloc(0);
+  const headers: any[] = [];
+  let done: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const socket = await Bun.connect({
+    unix: socketPath,
+    socket: {
+      data(_socket, chunk) {
+        received = Buffer.concat([received, chunk]);
+        while (received.length >= 8) {
+          const headerBytes = received.readUInt32LE(0);
+          const total = 8 + headerBytes + received.readUInt32LE(4);
+          if (received.length < total) break;
+          headers.push(JSON.parse(received.toString("utf8", 8, 8 + headerBytes)));
+          received = received.subarray(total);
+        }
+        if (headers.length >= count) done();
+      },
+      close: () => done(),
+    },
+  });
+  // One write: the requests arrive behind hello as a pipelining client sends them.
+  socket.write(Buffer.concat(frames));
+  const timer = setTimeout(() => done(), timeoutMs);
+  await finished;
+  clearTimeout(timer);
+  socket.end();
+  return headers;
+}
+
+test("after a hello of another version, every request on that connection is refused, none served", async () => {
+  const marker = `pipelined-${process.pid}`;
+  const got = await replies(
+    socketOf(id),
+    [
+      frame({ op: "hello", protocol: 99 }),
+      frameWith({ op: "input" }, Buffer.from(`${marker}\r`)),
+      frame({ op: "resize", cols: 100, rows: 30 }),
+    ],
+    3,
+  );
+  const refusal = {
+    op: "error",
+    code: 1,
+    message: "refused: this connection's hello said protocol v99, this supervisor speaks v1",
+  };
+  expect(got).toEqual([{ op: "hello", protocol: 1 }, refusal, refusal]);
+  // Neither the input nor the resize reached the session; a matching hello is served as before.
+  expect((await bg.json(["info", id])).cols).toBe(80);
+  const after = await replies(
+    socketOf(id),
+    [frame({ op: "hello", protocol: 1 }), frame({ op: "resize", cols: 80, rows: 24 })],
+    2,
+  );
+  expect(after).toEqual([{ op: "hello", protocol: 1 }, { op: "ok" }]);
+  expect(await bg.ok(["send", id, "probe", "--until", "probe"])).toContain("probe");
+  expect(await bg.ok(["read", id, "--from", "0"])).not.toContain(marker);
+});
+
 // Puts a fake supervisor of another version on the session's socket path for
 // the duration of `body`, with the real socket moved aside.
 async function withFakeSupervisor(
