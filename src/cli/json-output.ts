@@ -32,6 +32,18 @@ export const readOutput = s.object(
 );
 export type ReadOutput = Infer<typeof readOutput>;
 
+// One run of the program (info.runs; history --runs).
+const runRecord = s.object({
+  pid: s.integer(),
+  started_at: s.string({ description: "ISO 8601" }),
+  start_offset: s.integer({ minimum: 0, description: "where this run's output starts in the stream" }),
+  ended_at: s.nullable(s.string({ description: "ISO 8601" })),
+  exit_code: exitCode,
+  signal: s.nullable(s.string()),
+});
+// history --runs (the history command's outputNote says so).
+export const runsOutput = s.array(runRecord);
+
 // start, info: one session; ls: an array of them.
 const sessionFields = {
   id,
@@ -58,17 +70,7 @@ const sessionFields = {
   ended_by: s.nullable(
     s.literal(["max-runtime", "ttl", "health", "close"], { description: "why bgterm ended the program, if it did" }),
   ),
-  runs: s.array(
-    s.object({
-      pid: s.integer(),
-      started_at: s.string({ description: "ISO 8601" }),
-      start_offset: s.integer({ minimum: 0, description: "where this run's output starts in the stream" }),
-      ended_at: s.nullable(s.string({ description: "ISO 8601" })),
-      exit_code: exitCode,
-      signal: s.nullable(s.string()),
-    }),
-    { description: "every run of the program (several with --restart)" },
-  ),
+  runs: s.array(runRecord, { description: "every run of the program (several with --restart)" }),
   restart_count: s.integer({ minimum: 0 }),
   health: s.nullable(s.literal(["starting", "healthy", "unhealthy"], { description: "with a health check" })),
   cpu_percent: s.nullable(

@@ -44,7 +44,9 @@ export {
   type ListOptions,
   lines,
   list,
+  runs,
 } from "./api/records.ts";
+export type { RunRecord } from "../shared/lifecycle.ts";
 export {
   closeAfterWait,
   down,

@@ -93,6 +93,12 @@ describe("restart", () => {
       "run 2 exited (code 3); restart in 2000 ms",
       `run 3 started (pid ${record.runs[2].pid})`,
     ]);
+    // history --runs lists the same runs: JSON as info's runs, text one line per run.
+    expect(await bg.json(["history", id, "--runs"])).toEqual(record.runs);
+    expect(await bg.json(["history", id, "--runs", "--tail", "1"])).toEqual([record.runs[2]]);
+    const runLines = (await bg.ok(["history", id, "--runs"])).trim().split("\n");
+    expect(runLines.map((line) => line.split("\t").slice(0, 2).join(" "))).toEqual(["1 3", "2 3", "3 -"]);
+    expect(runLines[1]!.split("\t")[4]).toBe(String(record.runs[1].start_offset));
     const ls = (await bg.json(["ls"])).find((r: { id: number }) => r.id === Number(id));
     expect(ls.restart_count).toBe(2);
     expect(await bg.ok(["ls"])).toMatch(new RegExp(`^${id}\\t-\\trunning \\(2 restarts\\)`, "m"));

@@ -2,6 +2,7 @@
 // history, read from the files.
 import { sessionNeverStarted, usageError } from "../../errors.ts";
 import { type CommandRecord, readCommandRecords } from "../../shared/command-records.ts";
+import type { RunRecord } from "../../shared/lifecycle.ts";
 import { OutputRing } from "../../shared/ring.ts";
 import { PlainFilter } from "../../text/plain.ts";
 import { buildRecord, listRecords, type SessionRecord } from "../record.ts";
@@ -36,6 +37,13 @@ export function history(session: SessionRef, options: { tail?: number } = {}): C
   if (!files.readMeta()) throw sessionNeverStarted(files.id);
   const tail = checkInteger(options.tail, "tail", 0, Number.MAX_SAFE_INTEGER);
   const all = readCommandRecords(files.commands);
+  return tail === undefined ? all : all.slice(Math.max(0, all.length - tail));
+}
+
+// The program's runs (several with --restart), oldest first.
+export function runs(session: SessionRef, options: { tail?: number } = {}): RunRecord[] {
+  const all = info(session).runs;
+  const tail = checkInteger(options.tail, "tail", 0, Number.MAX_SAFE_INTEGER);
   return tail === undefined ? all : all.slice(Math.max(0, all.length - tail));
 }
 
