@@ -154,17 +154,17 @@ test("after a hello of another version, every request on that connection is refu
   const refusal = {
     op: "error",
     code: 1,
-    message: "refused: this connection's hello said protocol v99, this supervisor speaks v1",
+    message: `refused: this connection's hello said protocol v99, this supervisor speaks v${PROTOCOL_VERSION}`,
   };
-  expect(got).toEqual([{ op: "hello", protocol: 1 }, refusal, refusal]);
+  expect(got).toEqual([{ op: "hello", protocol: PROTOCOL_VERSION }, refusal, refusal]);
   // Neither the input nor the resize reached the session; a matching hello is served as before.
   expect((await bg.json(["info", id])).cols).toBe(80);
   const after = await replies(
     socketOf(id),
-    [frame({ op: "hello", protocol: 1 }), frame({ op: "resize", cols: 80, rows: 24 })],
+    [frame({ op: "hello", protocol: PROTOCOL_VERSION }), frame({ op: "resize", cols: 80, rows: 24 })],
     2,
   );
-  expect(after).toEqual([{ op: "hello", protocol: 1 }, { op: "ok" }]);
+  expect(after).toEqual([{ op: "hello", protocol: PROTOCOL_VERSION }, { op: "ok" }]);
   expect(await bg.ok(["send", id, "probe", "--until", "probe"])).toContain("probe");
   expect(await bg.ok(["read", id, "--from", "0"])).not.toContain(marker);
 });
