@@ -35,7 +35,15 @@ class RawClient {
   private readonly done: Promise<void>;
 
   constructor(args: string[], env: Record<string, string>) {
-    this.child = Bun.spawn([BIN, "mcp", ...args], { env, stdin: "pipe", stdout: "pipe", stderr: "ignore" });
+    // The server runs in a project directory, as an agent's would: terminal_up
+    // and terminal_down called with no arguments find its bgterm.toml there.
+    this.child = Bun.spawn([BIN, "mcp", ...args], {
+      env,
+      cwd: project,
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "ignore",
+    });
     this.done = this.readLines();
   }
 
@@ -273,6 +281,9 @@ function wrongType(schema: Schema): Json {
 
 const bg = new Bg();
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "bgt-home-"));
+const project = path.join(home, "project");
+fs.mkdirSync(project);
+fs.writeFileSync(path.join(project, "bgterm.toml"), '[sessions.echo]\ncommand = "cat"\n');
 const clients: RawClient[] = [];
 const startedIds = new Set<number>();
 let client: RawClient;
