@@ -2,7 +2,7 @@
 // (SIGHUP, then SIGKILL after the grace period), records the exit and exits;
 // then the folder and the name go. A lost session's orphans are found and
 // ended here instead, identified by the session id the child leads.
-import { lockExclusive } from "../shared/flock.ts";
+import { withLock } from "../shared/flock.ts";
 import { readProcStat, sessionMembers } from "../shared/procfs.ts";
 import type { SessionFiles } from "../shared/session-files.ts";
 import { terminateSession } from "../shared/terminate.ts";
@@ -35,9 +35,10 @@ export async function closeSession(files: SessionFiles, signal: NodeJS.Signals, 
     process.kill(meta.supervisor_pid, "SIGTERM");
   }
   // The supervisor exits right after its answer; its lock tells us when.
-  const lock = lockExclusive(files.lock);
-  const meta = files.readMeta();
-  files.remove();
-  lock.release();
+  const meta = withLock(files.lock, () => {
+    const last = files.readMeta();
+    files.remove();
+    return last;
+  });
   if (meta?.name) releaseName(files.stateDir, meta.name, files.id);
 }

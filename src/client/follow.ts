@@ -3,11 +3,10 @@
 // reads are leased, so a follower stopped by Ctrl-C or a closed pipe loses
 // nothing it had not printed; from an offset (--from, --tail) no cursor moves.
 import { notRunningError } from "../errors.ts";
-import { OutputRing } from "../shared/ring.ts";
 import type { SessionFiles } from "../shared/session-files.ts";
 import { sessionState } from "./registry.ts";
-import { lockExclusive } from "../shared/flock.ts";
-import { readOffline } from "./offline.ts";
+import { withLock } from "../shared/flock.ts";
+import { readOffline, withRetainedOutput } from "./offline.ts";
 import { type ClientChannel, connect, type OutputSink, pollLive, type ReadResult, watchLive } from "./requests.ts";
 
 // One wait's bound; the follower simply asks again (every request has a deadline).
@@ -29,8 +28,7 @@ export function tailOffset(files: SessionFiles, lines: number): number {
   const meta = files.readMeta();
   const end = files.readEnd();
   if (!meta || end === 0) return 0;
-  const ring = OutputRing.open(files.output, meta.max_buffer, false);
-  try {
+  return withRetainedOutput(files, (ring) => {
     const start = Math.max(ring.retainedStart(end), end - TAIL_SCAN_BYTES);
     const bytes = ring.read(start, end);
     // A final newline ends the last line; it does not start an empty one.
@@ -41,9 +39,7 @@ export function tailOffset(files: SessionFiles, lines: number): number {
       at = newline;
     }
     return lines === 0 ? end : start + at + 1;
-  } finally {
-    ring.close();
-  }
+  });
 }
 
 // Streams the session's output into `sink` until it has ended; returns its exit code.
@@ -77,17 +73,13 @@ export async function followSession(files: SessionFiles, options: FollowOptions,
     if (sessionState(files) !== "running") break;
   }
   // The supervisor is gone or going: its lock says when its files are final.
-  const lock = lockExclusive(files.lock);
-  let result: ReadResult;
-  try {
-    result = await readOffline(
+  const result = await withLock(files.lock, () =>
+    readOffline(
       files,
       position === undefined ? { reader: options.reader, advance: true } : { from: position, advance: false },
       sink,
-    );
-  } finally {
-    lock.release();
-  }
+    ),
+  );
   if (result.exit_code === null) {
     throw notRunningError(`session ${files.id} is lost: its supervisor died without recording an exit status`);
   }

@@ -4,7 +4,7 @@
 import { BgtermError, errnoCode, EXIT, sessionLost, sessionNeverStarted, sessionNotRunning } from "../errors.ts";
 import { Channel } from "../shared/channel.ts";
 import { DELIVERY_CHUNK } from "../shared/delivery.ts";
-import { lockExclusive } from "../shared/flock.ts";
+import { withLock } from "../shared/flock.ts";
 import {
   type DeliveryDone,
   PROTOCOL_VERSION,
@@ -172,18 +172,13 @@ export async function withSession<T>(
       channel.end();
     }
   }
-  const lock = lockExclusive(files.lock);
-  try {
-    return await offline();
-  } finally {
-    lock.release();
-  }
+  return await withLock(files.lock, offline);
 }
 
 // Returns once no supervisor holds the session (one that is exiting releases
 // its lock as its last act), so the files are final.
 export function waitForSupervisorExit(files: SessionFiles): void {
-  lockExclusive(files.lock).release();
+  withLock(files.lock, () => {});
 }
 
 // The next reply; a vanished supervisor or an error reply becomes a thrown error.

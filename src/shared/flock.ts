@@ -72,14 +72,20 @@ export function tryLockExclusive(file: string): HeldLock | undefined {
   return acquire(file, false);
 }
 
-// Runs fn while holding the lock.
+// Runs fn while holding the lock (waiting for it first); an async fn keeps it
+// until its promise settles.
 export function withLock<T>(file: string, fn: () => T): T {
   const lock = lockExclusive(file);
+  let result: T;
   try {
-    return fn();
-  } finally {
+    result = fn();
+  } catch (error) {
     lock.release();
+    throw error;
   }
+  if (result instanceof Promise) return result.finally(() => lock.release()) as T;
+  lock.release();
+  return result;
 }
 
 // True if some process holds the lock right now (without keeping it).
