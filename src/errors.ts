@@ -48,6 +48,10 @@ export const sessionLost = (id: number, consequence = "input cannot be delivered
   notRunningError(`session ${id} is lost (its supervisor died); ${consequence}`);
 export const unknownCommand = (name: string) => usageError(`unknown command '${name}' (see bgterm --help)`);
 export const unknownOption = (token: string) => usageError(`unknown option '${token}' (see --help)`);
+// A program that cannot start, as shells report it: 127 not found, 126 not runnable.
+export const commandNotFound = (program: string) => new BgtermError(EXIT.notFound, `command not found: ${program}`);
+export const cannotExecute = (program: string, why: string) =>
+  new BgtermError(EXIT.cannotExecute, `cannot execute ${program}: ${why}`);
 // grep: nothing matched (1, like grep(1)).
 export const noLineMatched = () => new BgtermError(EXIT.noMatch, "no line matched");
 

@@ -3,7 +3,7 @@
 // instead of as a session that dies at once.
 import fs from "node:fs";
 import path from "node:path";
-import { BgtermError, EXIT, usageError } from "../errors.ts";
+import { cannotExecute, commandNotFound, usageError } from "../errors.ts";
 
 // Characters that mean the single word is a shell command line, not a program name.
 const SHELL_SYNTAX = /[\s|&;<>()$`\\"'*?[\]#~{}!]/;
@@ -47,9 +47,8 @@ export function resolveProgram(program: string, cwd: string, env: Record<string,
   if (program.includes("/")) {
     const file = path.resolve(cwd, program);
     const check = isExecutableFile(file);
-    if (check === "missing") throw new BgtermError(EXIT.notFound, `command not found: ${program}`);
-    if (check === "not-executable")
-      throw new BgtermError(EXIT.cannotExecute, `cannot execute ${program}: permission denied or not a file`);
+    if (check === "missing") throw commandNotFound(program);
+    if (check === "not-executable") throw cannotExecute(program, "permission denied or not a file");
     return file;
   }
   let denied: string | undefined;
@@ -59,6 +58,6 @@ export function resolveProgram(program: string, cwd: string, env: Record<string,
     if (check === "ok") return file;
     if (check === "not-executable" && fs.existsSync(file) && !fs.statSync(file).isDirectory()) denied ??= file;
   }
-  if (denied) throw new BgtermError(EXIT.cannotExecute, `cannot execute ${denied}: permission denied`);
-  throw new BgtermError(EXIT.notFound, `command not found: ${program}`);
+  if (denied) throw cannotExecute(denied, "permission denied");
+  throw commandNotFound(program);
 }

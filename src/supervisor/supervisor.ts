@@ -14,7 +14,7 @@
 //   state-guard.ts   recreates the session folder if it vanishes (logout)
 //   shell-integration.ts  shell hooks, their marks (removed from the output), command records, exec
 import fs from "node:fs";
-import { BgtermError, EXIT, errnoCode, sessionNotRunning } from "../errors.ts";
+import { BgtermError, cannotExecute, commandNotFound, EXIT, errnoCode, sessionNotRunning } from "../errors.ts";
 import { type BackendName, loadBackend, type PtyBackend, type PtyProcess } from "../pty/backend.ts";
 import { parseSignal } from "../pty/signals.ts";
 import { type HeldLock, tryLockExclusive } from "../shared/flock.ts";
@@ -52,11 +52,13 @@ const SIGNAL_CLOSE_GRACE_MS = 2000;
 function describeStartFailure(error: unknown, program: string): { code: number; message: string } {
   if (error instanceof BgtermError) return { code: error.exitCode, message: error.message };
   const errno = errnoCode(error);
-  if (errno === "ENOENT") return { code: EXIT.notFound, message: `command not found: ${program}` };
-  if (errno === "EACCES" || errno === "ENOEXEC" || errno === "EISDIR" || errno === "EPERM") {
-    const why = errno === "ENOEXEC" ? "not a program the system can run" : "permission denied";
-    return { code: EXIT.cannotExecute, message: `cannot execute ${program}: ${why}` };
-  }
+  const known =
+    errno === "ENOENT"
+      ? commandNotFound(program)
+      : errno === "EACCES" || errno === "ENOEXEC" || errno === "EISDIR" || errno === "EPERM"
+        ? cannotExecute(program, errno === "ENOEXEC" ? "not a program the system can run" : "permission denied")
+        : undefined;
+  if (known) return { code: known.exitCode, message: known.message };
   return { code: EXIT.internal, message: error instanceof Error ? error.message : String(error) };
 }
 
