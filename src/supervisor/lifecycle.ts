@@ -16,7 +16,8 @@ const RESTART_PAUSE_MS = 100;
 
 export interface LifecycleHost {
   // Signals every process group of the current run's terminal session.
-  signalProgram(signal: NodeJS.Signals): void;
+  // The signal to the run's terminal session, SIGKILL to what outlives graceMs.
+  terminateProgram(signal: NodeJS.Signals, graceMs: number): void;
   // Starts the next run of the program.
   respawn(): void;
   // Ends everything, then removes the session's state (--ttl).
@@ -96,7 +97,6 @@ export class Lifecycle {
   // The run ended: "restart" (a new run follows after the backoff) or "final".
   runEnded(status: ExitStatus): "restart" | "final" {
     this.currentPid = undefined;
-    this.deadlines.clear("kill");
     this.health?.stop();
     const run = this.runs.at(-1);
     if (run) Object.assign(run, { ended_at: status.ended_at, exit_code: status.exit_code, signal: status.signal });
@@ -164,10 +164,7 @@ export class Lifecycle {
 
   // SIGTERM to the run's terminal session; SIGKILL if it outlives the grace.
   private terminate(): void {
-    this.host.signalProgram("SIGTERM");
-    this.deadlines.set("kill", TERM_GRACE_MS, () => {
-      if (this.currentPid !== undefined) this.host.signalProgram("SIGKILL");
-    });
+    this.host.terminateProgram("SIGTERM", TERM_GRACE_MS);
   }
 
   private save(): void {

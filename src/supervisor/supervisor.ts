@@ -34,7 +34,6 @@ import { Subscribers } from "./subscribers.ts";
 import type { HealthCheck } from "./health.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { recreateFolders, recreateIndex, removeSessionState, StateGuard } from "./state-guard.ts";
-import { signalSession } from "../shared/procfs.ts";
 
 // After the child exits, how long to wait for the PTY's EOF (a background job
 // may hold the terminal open) before recording the final state anyway.
@@ -74,7 +73,8 @@ export class Supervisor {
   private readonly input: InputQueue;
   private readonly subscribers: Subscribers;
   private readonly screen: ScreenFeeder;
-  private pty!: PtyProcess;
+  // The current run's terminal (a restart replaces it).
+  private pty: PtyProcess;
   private readonly shell: ShellIntegration;
   private readonly server: SupervisorServer;
   // Runs, time limits, restarts, health (lifecycle.ts).
@@ -141,7 +141,7 @@ export class Supervisor {
       changed: () => this.desk.reevaluate(),
       send: (conn, reply) => void conn.send(reply),
     });
-    this.spawnRun(spec.cols, spec.rows);
+    this.pty = this.spawnRun(spec.cols, spec.rows);
     this.meta = {
       id: files.id,
       name: spec.name,
@@ -204,13 +204,13 @@ export class Supervisor {
 
   // One run of the program in a fresh PTY. A previous run's late exit or EOF
   // is ignored; its late output (a background job) is still kept.
-  private spawnRun(cols: number, rows: number): void {
+  private spawnRun(cols: number, rows: number): PtyProcess {
     const generation = ++this.runGeneration;
     const current = () => generation === this.runGeneration;
     const spec = this.spec;
     // A known shell starts with bgterm's hooks loaded.
     const spawn = this.shell.spawnCommand(spec.command, spec.env);
-    this.pty = this.backend.spawn(
+    return this.backend.spawn(
       { argv: spawn.argv, cwd: spec.cwd, env: spawn.env, cols, rows },
       {
         // Output goes through the shell-mark filter into the log.
@@ -224,7 +224,8 @@ export class Supervisor {
 
   private lifecycleHost() {
     return {
-      signalProgram: (signal: NodeJS.Signals) => void signalSession(this.meta.pid, signal),
+      terminateProgram: (signal: NodeJS.Signals, graceMs: number) =>
+        void terminateSession(this.meta.pid, signal, graceMs),
       respawn: () => this.respawn(),
       closeAndRemove: () => {
         this.guard.close();
@@ -254,7 +255,7 @@ export class Supervisor {
     this.eof = false;
     this.childExit = undefined;
     try {
-      this.spawnRun(this.meta.cols, this.meta.rows);
+      this.pty = this.spawnRun(this.meta.cols, this.meta.rows);
     } catch (error) {
       console.error(`bgterm supervisor: restart failed: ${(error as Error).message}`);
       this.childExit = { exit_code: EXIT.notFound, signal: null, ended_at: new Date().toISOString() };
