@@ -13,7 +13,7 @@ describe("export", () => {
     const id = await bg.start(["--cols", "100", "--rows", "30", "python3"]);
     await bg.readUntil(id, />>> $/);
     await bg.ok(["send", id, 'print("h\\u00e9llo")']);
-    await bg.ok(["send", id, "import time; time.sleep(0.3); print('later')", "--until", "^later"]);
+    await bg.ok(["send", id, "import time; time.sleep(0.3); print('later')", "--until", "^>>> $"]);
     const cast = (await bg.ok(["export", id, "--format", "cast"])).trimEnd().split("\n");
     const header = JSON.parse(cast[0]!);
     expect(header).toMatchObject({ version: 2, width: 100, height: 30, env: { TERM: "xterm-256color" } });
