@@ -1,14 +1,14 @@
 // The import rules that keep the two processes apart, checked over a source
 // tree: only the hidden `_supervise` command imports supervisor/; supervisor/
-// never imports the CLI side (client/, cli/, commands/); shared/, pty/ and
-// text/ hold no process's code and import none of those folders.
+// never imports the CLI side (client/, cli/, commands/); shared/, pty/, text/
+// and export/ hold no process's code and import none of those folders.
 import fs from "node:fs";
 import path from "node:path";
 
 const CLI_SIDE = ["client", "cli", "commands"];
 const RULES: { from: string; forbidden: string[] }[] = [
   { from: "supervisor", forbidden: CLI_SIDE },
-  ...["shared", "pty", "text"].map((from) => ({ from, forbidden: [...CLI_SIDE, "supervisor"] })),
+  ...["shared", "pty", "text", "export"].map((from) => ({ from, forbidden: [...CLI_SIDE, "supervisor"] })),
 ];
 const SUPERVISOR_ENTRY = "commands/_supervise.ts";
 
