@@ -4,14 +4,15 @@
 // below serves any other spelling through the CLI as before.
 import { command } from "../cli/command.ts";
 import { BgtermError, EXIT } from "../errors.ts";
+import { describe, log } from "../supervisor/log.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 
 // Runs the supervisor; returns only if it failed to start (with the exit code,
 // the reason on stderr, which the launcher points at supervisor.log).
 export async function supervise(stateDir: string, id: number): Promise<number> {
   // A bug in one callback is logged to supervisor.log; the session lives on.
-  process.on("uncaughtException", (error) => console.error("bgterm supervisor:", error));
-  process.on("unhandledRejection", (error) => console.error("bgterm supervisor:", error));
+  process.on("uncaughtException", (error) => log(describe(error, true)));
+  process.on("unhandledRejection", (error) => log(describe(error, true)));
   await Supervisor.run(stateDir, id, 3);
   // The supervisor exits itself once the session's final state is on disk.
   return await new Promise<never>(() => {});

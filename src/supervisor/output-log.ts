@@ -4,6 +4,7 @@
 // through append(); listeners registered with onAppend() see each stored chunk
 // (readers, subscribers, the screen feeder, and any scanner), and onChange()
 // listeners also hear of a storage error or the final status.
+import { log } from "./log.ts";
 import fs from "node:fs";
 import { Recorder } from "../shared/events.ts";
 import { floodCollector } from "../shared/memory.ts";
@@ -142,7 +143,7 @@ export class OutputLog {
     if (this.storageFailure === message) return;
     this.storageFailure = message;
     this.storageFailureMissing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    console.error(`bgterm supervisor: ${message}`);
+    log(message);
     try {
       recordStorageError(this.storageErrorFd, `${new Date().toISOString()} ${message}`);
     } catch {

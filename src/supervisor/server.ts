@@ -3,6 +3,7 @@
 // Requests of one connection are handled in arrival order. A request the
 // supervisor does not know gets an error reply at once (never silence), so a
 // client of another version fails fast with a sentence saying why.
+import { log } from "./log.ts";
 import fs from "node:fs";
 import { BgtermError, EXIT } from "../errors.ts";
 import { Channel } from "../shared/channel.ts";
@@ -111,9 +112,7 @@ export class SupervisorServer {
     void conn.send({ op: "hello", protocol: PROTOCOL_VERSION });
     if (request.protocol !== PROTOCOL_VERSION) {
       conn.mismatched = request.protocol;
-      console.error(
-        `bgterm supervisor: a client speaks protocol v${request.protocol}, this supervisor v${PROTOCOL_VERSION}`,
-      );
+      log(`a client speaks protocol v${request.protocol}, this supervisor v${PROTOCOL_VERSION}`);
     }
   }
 }

@@ -3,6 +3,7 @@
 // folder (inotify through fs.watch: events only when sessions come and go, none
 // for the session's own output), and when its folder has vanished it calls
 // `recreate`, which writes everything back from what the supervisor holds open.
+import { describe, log } from "./log.ts";
 import fs from "node:fs";
 import path from "node:path";
 import { withLock } from "../shared/flock.ts";
@@ -62,9 +63,9 @@ export class StateGuard {
       this.rewatch = true;
       try {
         this.recreate();
-        console.error(`bgterm supervisor: ${new Date().toISOString()} session folder was removed; recreated it`);
+        log("session folder was removed; recreated it");
       } catch (error) {
-        console.error(`bgterm supervisor: could not recreate the session folder: ${(error as Error).message}`);
+        log(`could not recreate the session folder: ${describe(error)}`);
       }
     }
     // The watched folder itself may be new: watch that one.

@@ -13,6 +13,7 @@
 //   lifecycle.ts     runs, --max-runtime, --ttl, restarts, health (health.ts), one timer (deadlines.ts)
 //   state-guard.ts   recreates the session folder if it vanishes (logout)
 //   shell-integration.ts  shell hooks, their marks (removed from the output), command records, exec
+import { describe, log } from "./log.ts";
 import fs from "node:fs";
 import { BgtermError, cannotExecute, commandNotFound, EXIT, errnoCode, sessionNotRunning } from "../errors.ts";
 import { type BackendName, loadBackend, type PtyBackend, type PtyProcess } from "../pty/backend.ts";
@@ -257,7 +258,7 @@ export class Supervisor {
     try {
       this.pty = this.spawnRun(this.meta.cols, this.meta.rows);
     } catch (error) {
-      console.error(`bgterm supervisor: restart failed: ${(error as Error).message}`);
+      log(`restart failed: ${describe(error)}`);
       this.childExit = { exit_code: EXIT.notFound, signal: null, ended_at: new Date().toISOString() };
       this.finishing = true;
       this.finalize();
