@@ -2,39 +2,42 @@
 // and bracketed paste for multi-line input to programs that ask for it.
 import { usageError } from "../errors.ts";
 
-const NAMED: Record<string, string> = {
-  enter: "\r",
-  tab: "\t",
-  escape: "\x1b",
-  esc: "\x1b",
-  space: " ",
-  bspace: "\x7f",
-  up: "\x1b[A",
-  down: "\x1b[B",
-  right: "\x1b[C",
-  left: "\x1b[D",
-  home: "\x1b[H",
-  end: "\x1b[F",
-  pageup: "\x1b[5~",
-  pagedown: "\x1b[6~",
-  ppage: "\x1b[5~",
-  npage: "\x1b[6~",
-  insert: "\x1b[2~",
-  delete: "\x1b[3~",
-  dc: "\x1b[3~",
-  f1: "\x1bOP",
-  f2: "\x1bOQ",
-  f3: "\x1bOR",
-  f4: "\x1bOS",
-  f5: "\x1b[15~",
-  f6: "\x1b[17~",
-  f7: "\x1b[18~",
-  f8: "\x1b[19~",
-  f9: "\x1b[20~",
-  f10: "\x1b[21~",
-  f11: "\x1b[23~",
-  f12: "\x1b[24~",
+// Each key once, as shells offer it after `send -k` (any case works), then
+// the other names terminals and tmux use for some of them.
+const KEYS: Record<string, string> = {
+  Enter: "\r",
+  Tab: "\t",
+  Escape: "\x1b",
+  Space: " ",
+  BSpace: "\x7f",
+  Up: "\x1b[A",
+  Down: "\x1b[B",
+  Left: "\x1b[D",
+  Right: "\x1b[C",
+  Home: "\x1b[H",
+  End: "\x1b[F",
+  PageUp: "\x1b[5~",
+  PageDown: "\x1b[6~",
+  Insert: "\x1b[2~",
+  Delete: "\x1b[3~",
+  F1: "\x1bOP",
+  F2: "\x1bOQ",
+  F3: "\x1bOR",
+  F4: "\x1bOS",
+  F5: "\x1b[15~",
+  F6: "\x1b[17~",
+  F7: "\x1b[18~",
+  F8: "\x1b[19~",
+  F9: "\x1b[20~",
+  F10: "\x1b[21~",
+  F11: "\x1b[23~",
+  F12: "\x1b[24~",
 };
+const ALIASES: Record<string, keyof typeof KEYS> = { esc: "Escape", ppage: "PageUp", npage: "PageDown", dc: "Delete" };
+const NAMED: Record<string, string> = Object.fromEntries([
+  ...Object.entries(KEYS).map(([name, bytes]) => [name.toLowerCase(), bytes]),
+  ...Object.entries(ALIASES).map(([alias, name]) => [alias, KEYS[name]!]),
+]);
 
 // Ctrl+char: letters and the few punctuation keys terminals map to C0 codes.
 function controlByte(char: string): string | undefined {
@@ -58,29 +61,7 @@ function controlByte(char: string): string | undefined {
 const CURSOR_KEYS = new Set(["up", "down", "right", "left", "home", "end"]);
 
 // The names shells offer after `send -k` (any name above works, in any case).
-export const KEY_NAMES: readonly string[] = [
-  "Enter",
-  "Tab",
-  "Escape",
-  "Space",
-  "BSpace",
-  "Up",
-  "Down",
-  "Left",
-  "Right",
-  "Home",
-  "End",
-  "PageUp",
-  "PageDown",
-  "Insert",
-  "Delete",
-  ...Array.from({ length: 12 }, (_, i) => `F${i + 1}`),
-  "C-c",
-  "C-d",
-  "C-z",
-  "C-l",
-  "C-]",
-];
+export const KEY_NAMES: readonly string[] = [...Object.keys(KEYS), "C-c", "C-d", "C-z", "C-l", "C-]"];
 
 export function isCursorKey(name: string): boolean {
   return CURSOR_KEYS.has(name.toLowerCase());

@@ -1,7 +1,7 @@
 // The text modules: key encoding, --plain filtering, UTF-8 boundaries.
 import { describe, expect, test } from "bun:test";
 import { BgtermError } from "../../src/errors.ts";
-import { bracketPaste, encodeKey } from "../../src/text/keys.ts";
+import { bracketPaste, encodeKey, KEY_NAMES } from "../../src/text/keys.ts";
 import { PlainFilter } from "../../src/text/plain.ts";
 import { incompleteUtf8Suffix } from "../../src/text/utf8.ts";
 
@@ -25,6 +25,18 @@ describe("key encoding", () => {
     ["é", "é"],
   ])("%s", (name, bytes) => {
     expect(encodeKey(name)).toBe(bytes);
+  });
+
+  test("every name completions offer encodes; aliases encode like their key", () => {
+    expect(KEY_NAMES).toContain("Escape");
+    expect(KEY_NAMES).toContain("F12");
+    for (const name of KEY_NAMES) expect(encodeKey(name).length).toBeGreaterThan(0);
+    expect([encodeKey("esc"), encodeKey("ppage"), encodeKey("npage"), encodeKey("dc")]).toEqual([
+      encodeKey("Escape"),
+      encodeKey("PageUp"),
+      encodeKey("PageDown"),
+      encodeKey("Delete"),
+    ]);
   });
 
   test("cursor keys follow application cursor mode; others do not", () => {
