@@ -149,6 +149,24 @@ function fishScript(commands: BgCommand[]): string {
     "function __bgterm_sessions",
     "  command bgterm ls 2>/dev/null | cut -f1,2 | string split \\t | string match -v -- -",
     "end",
+    // True when the word being completed is positional argument $1 (from 0) of
+    // the subcommand, or a later one when $2 is 1 (the last one repeats); the
+    // rest of the arguments are the options that take a value.
+    "function __bgterm_arg",
+    "  set -l want $argv[1]; set -l rest $argv[2]; set -l valued $argv[3..-1]",
+    "  set -l n 0; set -l skip 0; set -l sub 0; set -l ended 0",
+    "  for w in (commandline -opc)[2..-1]",
+    "    if test $skip = 1; set skip 0; continue; end",
+    "    if test $sub = 0; string match -q -- '-*' $w; or set sub 1; continue; end",
+    "    if test $ended = 0; and string match -q -- '-*' $w",
+    "      test $w = --; and set ended 1",
+    "      contains -- $w $valued; and set skip 1",
+    "      continue",
+    "    end",
+    "    set n (math $n + 1)",
+    "  end",
+    "  test $n -eq $want; or begin; test $rest = 1; and test $n -gt $want; end",
+    "end",
     "complete -c bgterm -f",
     `complete -c bgterm -n __fish_use_subcommand -a ${fishQuote(names)}`,
   ];
@@ -169,13 +187,23 @@ function fishScript(commands: BgCommand[]): string {
       lines.push(`complete -c bgterm ${when}${short} -l ${key}${flags} -d ${fishQuote(option.help)}`);
       if (isNegatable(option)) lines.push(`complete -c bgterm ${when} -l no-${key}`);
     }
-    const kinds = new Set(command.args.map(completionOf));
-    for (const completion of kinds) {
-      if (completion === "none") continue;
-      if (completion === "files") lines.push(`complete -c bgterm ${when} -F`);
-      else if (completion === "commands") lines.push(`complete -c bgterm ${when} -F -a "(__fish_complete_command)"`);
-      else lines.push(`complete -c bgterm ${when} ${valueFlags(completion, names).replace(/^-[xr] /, "")}`);
-    }
+    const { args, restRepeats, valued } = table(command);
+    const valuedWords = valued.map(([word]) => word).join(" ");
+    args.forEach((completion, index) => {
+      const last = index === args.length - 1;
+      const at = (position: number, rest: boolean) =>
+        `-n "__fish_seen_subcommand_from ${command.name}; and __bgterm_arg ${position} ${rest ? 1 : 0} ${valuedWords}"`;
+      if (completion === "none") return;
+      if (completion === "files") lines.push(`complete -c bgterm ${at(index, last && restRepeats)} -F`);
+      else if (completion === "commands") {
+        // A program, then its arguments: files.
+        lines.push(`complete -c bgterm ${at(index, false)} -a "(__fish_complete_command)"`);
+        lines.push(`complete -c bgterm ${at(index + 1, true)} -F`);
+      } else {
+        const flags = valueFlags(completion, names).replace(/^-[xr] /, "");
+        lines.push(`complete -c bgterm ${at(index, last && restRepeats)} ${flags}`);
+      }
+    });
   }
   return `${lines.join("\n")}\n`;
 }

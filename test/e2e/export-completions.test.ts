@@ -135,6 +135,21 @@ complete -C "bgterm send --no-e"`;
     expect(out).toMatch(new RegExp(`^${id}$`, "m"));
     expect(out).toMatch(/^fishy$/m);
     expect(out).toContain("--no-enter");
+    // By position: kill's second argument is a signal, not a session; send's
+    // second (TEXT) offers nothing; after start's program come files.
+    const complete = (line: string) =>
+      Bun.spawnSync([fish!, "--no-config", "-c", `bgterm completions fish | source\ncomplete -C "${line}"`], {
+        env: { ...bg.env(), HOME: bg.stateDir, PATH: `${path.dirname(BIN)}:${process.env.PATH}` },
+        stdout: "pipe",
+      })
+        .stdout.toString()
+        .split("\n")
+        .map((entry) => entry.split("\t")[0]);
+    expect(complete(`bgterm kill ${id} `)).toContain("TERM");
+    expect(complete(`bgterm kill ${id} `)).not.toContain("fishy");
+    expect(complete("bgterm kill ")).toContain("fishy");
+    expect(complete(`bgterm send --limit 5 ${id} `)).not.toContain("fishy");
+    expect(complete("bgterm start -n x python3 /etc/host")).toContain("/etc/hostname");
     await bg.ok(["close", id]);
   });
 
