@@ -102,6 +102,12 @@ export async function writeBytes(bytes: Uint8Array): Promise<void> {
   }
 }
 
+// attach's terminal passthrough: synchronous, so its drawing and the terminal
+// restore on detach reach the terminal in order, before the process moves on.
+export function writeTerminalSync(data: string | Uint8Array): void {
+  fs.writeSync(1, typeof data === "string" ? Buffer.from(data) : data);
+}
+
 export async function printLine(text: string): Promise<void> {
   await writeBytes(Buffer.from(`${text}\n`));
 }

@@ -2,10 +2,9 @@
 // is drawn first (on the terminal's alternate screen, so leaving restores what
 // was there), then output flows live, keystrokes are forwarded, the window size
 // is followed, and the detach key leaves the session running.
-import fs from "node:fs";
 import { EXIT, usageError } from "../errors.ts";
 import { command, sessionArg } from "../cli/command.ts";
-import { isTerminal } from "../cli/output.ts";
+import { isTerminal, writeTerminalSync } from "../cli/output.ts";
 import { writeStderr } from "../cli/messages.ts";
 import * as api from "../client/api.ts";
 import { encodeKey } from "../text/keys.ts";
@@ -32,7 +31,7 @@ export default command({
     const detachByte = detachKey.charCodeAt(0);
     const stdin = process.stdin as import("node:tty").ReadStream;
     const stdout = process.stdout as import("node:tty").WriteStream;
-    const write = (text: string | Uint8Array) => fs.writeSync(1, typeof text === "string" ? Buffer.from(text) : text);
+    const write = writeTerminalSync;
 
     // Take the terminal's size, then draw the session's screen as it is now;
     // the output after it follows as it arrives.
