@@ -37,8 +37,8 @@ describe("supervisor kills", () => {
     if (!haveStrace()) return void console.warn("skipped: strace is not installed");
     let bad = 0;
     for (let when = 1; when <= 24; when++) {
-      const { id, supervisor } = await startStream(bg, "4K");
-      await waitForOutput(bg, id, 8192);
+      const { id, supervisor } = await startStream(bg, "64K");
+      await waitForOutput(bg, id, 131072);
       await killAtEndWrite(bg, id, supervisor, when);
       bad += (await verifyAfterKill(bg, id, supervisor)).bad;
       await bg.ok(["close", id]);

@@ -16,8 +16,9 @@ describe("supervisor killed mid-append", () => {
     // Successive writes of the end file alternate between "shrink the window"
     // and "move the end"; killing at 1..4 hits both, twice.
     for (const when of [1, 2, 3, 4]) {
-      const { id, supervisor } = await startStream(bg, "4K");
-      await waitForOutput(bg, id, 8192); // the ring has wrapped: appends overwrite
+      // Larger than any one PTY read, so a kill mid-append leaves bytes to check.
+      const { id, supervisor } = await startStream(bg, "64K");
+      await waitForOutput(bg, id, 131072); // the ring has wrapped: appends overwrite
       await killAtEndWrite(bg, id, supervisor, when);
       const { served, bad } = await verifyAfterKill(bg, id, supervisor);
       expect({ when, bad }).toEqual({ when, bad: 0 });
