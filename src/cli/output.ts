@@ -125,6 +125,8 @@ async function palette(): Promise<{ dim: Paint; green: Paint; red: Paint; yellow
 // tools, bgterm stops quietly (exit 141, as if killed by SIGPIPE). Thrown
 // before a read's cursor moves, so unwritten output stays unread.
 export class OutputClosedError extends BgtermError {
+  // The errno stays readable (follow ends quietly on EPIPE).
+  readonly code = "EPIPE";
   constructor() {
     super(128 + 13, "standard output was closed");
   }

@@ -47,14 +47,17 @@ export async function send(session: SessionRef, options: SendOptions = {}): Prom
     let input: Uint8Array | AsyncIterable<Uint8Array>;
     if (data !== undefined) {
       const paste = options.paste ?? (modes.bracketedPaste && multiLine);
-      // Streamed, never joined whole: a paste of any size stays bounded.
-      input = (async function* () {
-        if (paste) yield PASTE_START;
-        if (data instanceof Uint8Array) yield data;
-        else yield* data.pieces;
-        if (paste) yield PASTE_END;
-        yield keys;
-      })();
+      const [start, end] = paste ? [PASTE_START, PASTE_END] : [Buffer.alloc(0), Buffer.alloc(0)];
+      // A stream (stdin) is passed on as it comes, never joined whole.
+      input =
+        data instanceof Uint8Array
+          ? Buffer.concat([start, data, end, keys])
+          : (async function* () {
+              yield start;
+              yield* data.pieces;
+              yield end;
+              yield keys;
+            })();
     } else if (options.text !== undefined)
       input = Buffer.concat([Buffer.from(enter ? `${options.text}\r` : options.text), keys]);
     else if (keys.length === 0 && enter) input = Buffer.from("\r");
