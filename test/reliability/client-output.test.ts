@@ -19,7 +19,7 @@ describe("stdout", () => {
     const poll = closed(["poll", id, "--yield", "0"]);
     expect(await poll.exited).toBe(1);
     expect(await new Response(poll.stderr).text()).toContain("standard output is closed");
-    const send = closed(["send", id, "again", "--until", "again\\r\\n.*again"]);
+    const send = closed(["send", id, "again", "--until", "again\\n.*again"]);
     expect(await send.exited).toBe(1);
     // Nothing was consumed: the default reader still has all of it.
     expect(await bg.ok(["read", id])).toBe("hello\r\nagain\r\nagain\r\n");

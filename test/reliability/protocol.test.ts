@@ -132,7 +132,7 @@ describe("hostile frames", () => {
     expect(fs.existsSync(path.join(bg.stateDir, "sessions", id, "escape"))).toBe(false);
     expect(fs.existsSync(path.join(bg.stateDir, "escape"))).toBe(false);
     expect(fs.readdirSync(path.join(bg.stateDir, "sessions", id, "cursors")).sort()).toEqual(["probe"]);
-    expect(await bg.ok(["send", id, "still-here", "--until", "still-here\\r\\n.*still-here"])).toContain("still-here");
+    expect(await bg.ok(["send", id, "still-here", "--until", "still-here\\n.*still-here"])).toContain("still-here");
     await bg.ok(["close", id]);
   });
 });
