@@ -222,7 +222,7 @@ describe("exec beyond retention", () => {
     const id = await bg.start(["--max-buffer", "64K", "sh"]);
     const text = await bg.run(["exec", id, "seq 1 100000 | tail -c 100000"]);
     expect(text.code).toBe(0);
-    expect(text.text.endsWith("99999\n100000\n")).toBe(true);
+    expect(text.text).toContain("99999\n100000\n");
     expect(text.text.length).toBeGreaterThan(30_000);
     expect(text.stderr).toContain("outgrew the session's retention");
     const json = JSON.parse((await bg.run(["exec", id, "--json", "seq 1 100000 | tail -c 100000"])).text);
