@@ -3,7 +3,9 @@ import os from "node:os";
 import path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dir, "..");
-export const BIN = path.join(ROOT, "dist", "bgterm");
+// BGTERM_TEST_BIN runs the suite against another build (e.g. an older one, to
+// see a regression test fail without the fix).
+export const BIN = process.env.BGTERM_TEST_BIN ?? path.join(ROOT, "dist", "bgterm");
 
 export interface RunResult {
   code: number;

@@ -135,6 +135,8 @@ export const execOutput = s.object({
   output: s.string(),
   timed_out: s.boolean(),
   duration_ms: s.integer({ minimum: 0 }),
+  truncated: s.boolean({ description: "the output outgrew the session's retention: only its tail is here" }),
+  omitted_bytes: s.integer({ minimum: 0, description: "bytes dropped before the tail" }),
 });
 
 export const screenOutput = s.object({

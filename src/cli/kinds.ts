@@ -30,7 +30,9 @@ interface KindInfo {
 // ---- value parsers (also used by commands on their own) --------------------
 
 // Durations go to setTimeout, whose limit is 2^31-1 ms (about 24.8 days).
-export const MAX_DURATION_MS = 2_147_483_647;
+import { MAX_DURATION_MS } from "../shared/protocol.ts";
+
+export { MAX_DURATION_MS };
 const DURATION_UNITS: Record<string, number> = { "": 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 export const DURATION_PATTERN = "^\\s*(\\d{1,10}|\\d{1,10}(\\.\\d{1,3})?\\s*(ms|s|m|h))\\s*$";
 

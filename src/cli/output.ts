@@ -3,7 +3,7 @@
 // Startup matters here (every CLI call pays it): node:tty and picocolors cost
 // ~9 ms to load, so the TTY check reads /proc and colours load only for a TTY.
 import fs from "node:fs";
-import { BgtermError, errnoCode } from "../errors.ts";
+import { BgtermError, EXIT, errnoCode } from "../errors.ts";
 import { AsyncLocalStorage } from "node:async_hooks";
 
 // Where one command's output goes when it runs inside `bgterm rpc` (several may
@@ -54,6 +54,50 @@ export async function readStdin(): Promise<Uint8Array> {
   return Bun.stdin.bytes();
 }
 
+// Standard input as a stream of pieces, never held whole: only up to
+// `lookahead` bytes are read ahead, to tell whether it starts with a newline
+// in them (a multi-line paste). Inside an rpc call, the request's stdin.
+export async function readStdinAhead(
+  lookahead: number,
+): Promise<{ multiLine: boolean; pieces: AsyncIterable<Uint8Array> }> {
+  const scope = scopes.getStore();
+  if (scope) {
+    const bytes = scope.stdin ?? new Uint8Array();
+    return {
+      multiLine: bytes.includes(10),
+      pieces: (async function* () {
+        yield bytes;
+      })(),
+    };
+  }
+  const reader = Bun.stdin.stream().getReader();
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  let multiLine = false;
+  let ended = false;
+  while (!multiLine && headBytes < lookahead) {
+    const { done, value } = await reader.read();
+    if (done) {
+      ended = true;
+      break;
+    }
+    head.push(value);
+    headBytes += value.length;
+    multiLine = value.includes(10);
+  }
+  async function* pieces(): AsyncGenerator<Uint8Array> {
+    yield* head;
+    head.length = 0;
+    if (ended) return;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  }
+  return { multiLine, pieces: pieces() };
+}
+
 // True if fd is a terminal (Linux: its /proc link names a tty device).
 export function isTerminal(fd: number): boolean {
   try {
@@ -81,11 +125,33 @@ async function palette(): Promise<{ dim: Paint; green: Paint; red: Paint; yellow
 // tools, bgterm stops quietly (exit 141, as if killed by SIGPIPE). Thrown
 // before a read's cursor moves, so unwritten output stays unread.
 export class OutputClosedError extends BgtermError {
+  // The errno stays readable (follow ends quietly on EPIPE).
+  readonly code = "EPIPE";
   constructor() {
     super(128 + 13, "standard output was closed");
   }
 }
 
+// A stdout the caller closed (`>&-`): the runtime puts /dev/null there, opened
+// close-on-exec, which no inherited descriptor can be (it would not have
+// survived the exec). Writing into it would count output as delivered.
+let stdoutClosed: boolean | undefined;
+function stdoutWasClosed(): boolean {
+  if (stdoutClosed === undefined) {
+    try {
+      const flags = /^flags:\s*([0-7]+)$/m.exec(fs.readFileSync("/proc/self/fdinfo/1", "utf8"))?.[1];
+      stdoutClosed = flags !== undefined && (Number.parseInt(flags, 8) & 0o2000000) !== 0;
+    } catch {
+      stdoutClosed = true;
+    }
+  }
+  return stdoutClosed;
+}
+
+// Plain write(2)s, in order, all of them before returning: a failure (closed
+// stdout, EPIPE, full disk) throws, so a read whose output did not get out is
+// never acknowledged. (Bun.write pre-extends a regular file with fallocate
+// before writing, which leaves NUL bytes behind when the client is killed.)
 export async function writeBytes(bytes: Uint8Array): Promise<void> {
   if (bytes.length === 0) return;
   const scope = scopes.getStore();
@@ -94,11 +160,19 @@ export async function writeBytes(bytes: Uint8Array): Promise<void> {
     scope.stdout.push(Uint8Array.from(bytes));
     return;
   }
-  try {
-    await Bun.write(Bun.stdout, bytes);
-  } catch (error) {
-    if (errnoCode(error) === "EPIPE") throw new OutputClosedError();
-    throw error;
+  if (stdoutWasClosed()) throw new BgtermError(EXIT.internal, "cannot write the output: standard output is closed");
+  for (let done = 0, delay = 1; done < bytes.length; ) {
+    try {
+      done += fs.writeSync(1, bytes, done, bytes.length - done);
+    } catch (error) {
+      // A non-blocking stdout that is full: wait for the reader (bounded backoff).
+      const code = errnoCode(error);
+      if (code === "EPIPE") throw new OutputClosedError();
+      if (code !== "EAGAIN")
+        throw new BgtermError(EXIT.internal, `cannot write the output: ${(error as Error).message}`);
+      await Bun.sleep(delay);
+      delay = Math.min(delay * 2, 20);
+    }
   }
 }
 

@@ -20,7 +20,7 @@ export {
   type SessionRef,
 } from "./api/common.ts";
 export { type ExecOptions, type ExecResult, exec } from "./api/exec.ts";
-export { type SendOptions, send } from "./api/input.ts";
+export { type SendOptions, type StreamedInput, send } from "./api/input.ts";
 export { close, type StartOptions, start, startSession, wait } from "./api/lifecycle.ts";
 export {
   firstWithOutput,

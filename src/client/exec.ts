@@ -38,6 +38,10 @@ export interface ShellRun {
   duration_ms: number;
   // Why it did not finish, when not a timeout or the shell's end (exit 2 or 4).
   error?: { code: number; message: string };
+  // The output outgrew retention (--max-buffer): `raw` is its retained tail,
+  // omitted_bytes what was dropped before it.
+  truncated: boolean;
+  omitted_bytes: number;
 }
 
 export type ShellRunOptions = Partial<Pick<ExecRequest, "no_wait" | "allow_interactive" | "pager">>;
@@ -69,8 +73,9 @@ export async function runInShell(
   if (done.op === "error") throw new BgtermError(done.code, done.message);
   if (done.op !== "exec_done") throw new BgtermError(EXIT.internal, `unexpected reply '${done.op}' to exec`);
   const chunks: Buffer[] = [];
+  let peek: { truncated: boolean; omitted_bytes: number } = { truncated: false, omitted_bytes: 0 };
   if (done.to > done.from) {
-    await peekLive(
+    peek = await peekLive(
       files,
       channel,
       { reader: "default", from: done.from, limit: done.to - done.from },
@@ -87,5 +92,7 @@ export async function runInShell(
     shell_exit_code: shellEnded ? (done.shell_exit_code ?? null) : null,
     duration_ms: Math.round(performance.now() - started),
     error: done.error && !shellEnded && !done.timed_out ? done.error : undefined,
+    truncated: peek.truncated,
+    omitted_bytes: peek.truncated ? peek.omitted_bytes : 0,
   };
 }

@@ -13,7 +13,9 @@ import type { OutputSink, ReadResult } from "./requests.ts";
 export function withRetainedOutput<T>(files: SessionFiles, use: (ring: OutputRing, meta: SessionMeta) => T): T {
   const meta = files.readMeta();
   if (!meta) throw sessionNeverStarted(files.id);
-  const ring = OutputRing.open(files.output, meta.max_buffer, false);
+  // The end file's first valid offset: a supervisor killed mid-append may
+  // have overwritten bytes below it.
+  const ring = OutputRing.open(files.output, meta.max_buffer, false, files.readEndAndLines().validFrom);
   let result: T;
   try {
     result = use(ring, meta);
@@ -50,6 +52,7 @@ export function readOffline(
       running: false,
       exit_code: status?.exit_code ?? null,
       truncated: plan.truncated,
+      omitted_bytes: plan.from - Math.min(position, plan.from),
       storage_error: files.readStorageError() ?? undefined,
     };
   });

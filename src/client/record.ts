@@ -83,10 +83,17 @@ export function buildRecord(files: SessionFiles, processes: ProcessTable | null 
   const meta = files.readMeta();
   const spec = meta ? undefined : files.readSpec();
   const status = files.readStatus();
-  const end = files.readEnd();
+  const { end, validFrom } = files.readEndAndLines();
   const capacity = meta?.max_buffer ?? spec?.max_buffer ?? 1;
-  const retainedStart = Math.max(0, end - capacity);
-  const cursor = files.readCursor("default", end);
+  const retainedStart = Math.min(end, Math.max(0, end - capacity, validFrom));
+  // A damaged cursor file must not hide the session: show it as unread from
+  // the oldest retained byte.
+  let cursor: number;
+  try {
+    cursor = files.readCursor("default", end);
+  } catch {
+    cursor = retainedStart;
+  }
   const runs = checkedRuns(meta?.runs);
   const members = state === "running" && meta ? processes?.get(meta.pid) : undefined;
   const stats = members ? treeStats(members) : undefined;

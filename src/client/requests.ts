@@ -1,12 +1,23 @@
 // Talking to a session: through its supervisor's socket while it lives, and
 // straight from its files once it is gone (under the lock the supervisor held,
 // so a client never reads a cursor the supervisor might still move).
-import { BgtermError, errnoCode, EXIT, sessionLost, sessionNeverStarted, sessionNotRunning } from "../errors.ts";
+import fs from "node:fs";
+import {
+  BgtermError,
+  errnoCode,
+  EXIT,
+  noSessionError,
+  sessionLost,
+  sessionNeverStarted,
+  sessionNotRunning,
+} from "../errors.ts";
 import { Channel } from "../shared/channel.ts";
 import { DELIVERY_CHUNK } from "../shared/delivery.ts";
-import { withLock } from "../shared/flock.ts";
+import { type HeldLock, LOCK_WAIT_MS, tryLockExclusive, withLock } from "../shared/flock.ts";
+import { readProcStat } from "../shared/procfs.ts";
 import {
   type DeliveryDone,
+  MAX_DURATION_MS,
   PROTOCOL_VERSION,
   protocolMismatchMessage,
   type Reply,
@@ -29,6 +40,8 @@ export interface ReadResult extends Omit<DeliveryDone, "op"> {
   dropped_bytes: number;
   // With pipelined input: the output end just before that input was written.
   input_end?: number;
+  // Bytes after the requested position that retention dropped before this read.
+  omitted_bytes: number;
 }
 
 // The supervisor went away mid-request (it was exiting). If it had sent no
@@ -80,6 +93,11 @@ class HelloChannel extends Channel<Reply, Request> {
     return this.hello.then((live) => (live ? super.next() : undefined));
   }
 
+  override nextWithin(ms: number): ReturnType<Channel<Reply, Request>["nextWithin"]> {
+    if (!this.hello) return super.nextWithin(ms);
+    return this.hello.then((live) => (live ? super.nextWithin(ms) : undefined));
+  }
+
   private async checkHello(files: SessionFiles): Promise<boolean> {
     let timer: Timer | undefined;
     const silent = new Promise<"silent">((resolve) => {
@@ -96,6 +114,8 @@ class HelloChannel extends Channel<Reply, Request> {
       return true;
     }
     this.end();
+    // Silence from a stopped supervisor is not a version mismatch.
+    if (frame === "silent" && isStopped(files)) throw new SupervisorStuckError(files, HELLO_TIMEOUT_MS);
     throw new ProtocolMismatchError(files.id, header?.op === "hello" ? header.protocol : "unknown");
   }
 }
@@ -153,8 +173,56 @@ export async function connectRunning(files: SessionFiles): Promise<ClientChannel
   return channel;
 }
 
+// How long a supervisor may take to answer beyond what the request itself
+// asks to wait (--yield, --grace): past it, the supervisor is stopped or hung.
+export const REPLY_MARGIN_MS = 10_000;
+
+// The supervisor holds the session (its lock) but no socket answers: it is
+// still starting, or its socket file was removed.
+export class SessionUnreachableError extends BgtermError {
+  constructor(files: SessionFiles) {
+    super(
+      EXIT.internal,
+      `session ${files.id}: its supervisor is alive but does not answer on ${files.socket} (still starting, or the socket file was removed)`,
+    );
+  }
+}
+
+function supervisorPid(files: SessionFiles): number | undefined {
+  try {
+    return files.readMeta()?.supervisor_pid;
+  } catch {
+    return undefined;
+  }
+}
+
+// The supervisor is stopped (SIGSTOP, or a debugger).
+function isStopped(files: SessionFiles): boolean {
+  const pid = supervisorPid(files);
+  const state = pid === undefined ? undefined : readProcStat(pid)?.state;
+  return state === "T" || state === "t";
+}
+
+// The supervisor accepted the request but did not answer in time.
+export class SupervisorStuckError extends BgtermError {
+  constructor(files: SessionFiles, waitedMs: number) {
+    const pid = supervisorPid(files);
+    const why = isStopped(files) ? "it is stopped (SIGSTOP?)" : "it is hung or overloaded";
+    super(
+      EXIT.internal,
+      `session ${files.id}: the supervisor${pid ? ` (pid ${pid})` : ""} did not answer within ${waitedMs} ms: ${why}`,
+    );
+  }
+}
+
+// The session's folder went away (it was closed) while we were talking to it.
+function closedMeanwhile(files: SessionFiles): BgtermError {
+  return noSessionError(`session ${files.id} was closed`);
+}
+
 // Runs `live` against the supervisor, or `offline` under the session lock when
-// the supervisor is gone (the lock also waits out one that is just exiting).
+// the supervisor is gone. Bounded: a supervisor that is exiting or starting is
+// waited for up to LOCK_WAIT_MS, never without limit.
 export async function withSession<T>(
   files: SessionFiles,
   live: (channel: ClientChannel) => Promise<T>,
@@ -162,17 +230,37 @@ export async function withSession<T>(
   // A connection the caller already holds (send polls on the one it wrote to).
   existing?: ClientChannel,
 ): Promise<T> {
-  const channel = existing ?? (await connect(files, true));
-  if (channel) {
-    try {
-      return await live(channel);
-    } catch (error) {
-      if (!(error instanceof SupervisorGoneError) || error.partial) throw error;
-    } finally {
-      channel.end();
+  const deadline = performance.now() + LOCK_WAIT_MS;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    const channel = existing ?? (await connect(files, true));
+    existing = undefined;
+    if (channel) {
+      try {
+        return await live(channel);
+      } catch (error) {
+        if (!(error instanceof SupervisorGoneError) || error.partial) throw error;
+      } finally {
+        channel.end();
+      }
     }
+    if (!files.exists()) throw closedMeanwhile(files);
+    let lock: HeldLock | undefined;
+    try {
+      lock = tryLockExclusive(files.lock);
+    } catch (error) {
+      if (!files.exists()) throw closedMeanwhile(files);
+      throw error;
+    }
+    if (lock) {
+      try {
+        return await offline();
+      } finally {
+        lock.release();
+      }
+    }
+    if (performance.now() >= deadline) throw new SessionUnreachableError(files);
+    await Bun.sleep(delay);
   }
-  return await withLock(files.lock, offline);
 }
 
 // Returns once no supervisor holds the session (one that is exiting releases
@@ -182,8 +270,13 @@ export function waitForSupervisorExit(files: SessionFiles): void {
 }
 
 // The next reply; a vanished supervisor or an error reply becomes a thrown error.
-async function expectReply(files: SessionFiles, channel: ClientChannel): Promise<{ header: Reply; payload: Buffer }> {
-  const frame = await channel.next();
+async function expectReply(
+  files: SessionFiles,
+  channel: ClientChannel,
+  waitMs = REPLY_MARGIN_MS,
+): Promise<{ header: Reply; payload: Buffer }> {
+  const frame = await channel.nextWithin(waitMs);
+  if (frame === null) throw new SupervisorStuckError(files, waitMs);
   if (!frame) throw new SupervisorGoneError(files.id);
   if (frame.header.op === "error") throw new BgtermError(frame.header.code, frame.header.message);
   return frame;
@@ -194,11 +287,14 @@ async function receiveDelivery(
   files: SessionFiles,
   channel: ClientChannel,
   sink: OutputSink,
+  // The request's own wait (--yield) before its first frame.
+  yieldMs = 0,
 ): Promise<DeliveryDone & { input_end?: number }> {
   let received = false;
   let inputEnd: number | undefined;
   for (;;) {
-    const { header, payload } = await expectReply(files, channel).catch((error) => {
+    const waitMs = REPLY_MARGIN_MS + (received ? 0 : Math.min(yieldMs, MAX_DURATION_MS - REPLY_MARGIN_MS));
+    const { header, payload } = await expectReply(files, channel, waitMs).catch((error) => {
       if (error instanceof SupervisorGoneError) error.partial = received;
       throw error;
     });
@@ -206,6 +302,7 @@ async function receiveDelivery(
       inputEnd ??= header.end; // the acknowledgement of pipelined input
       continue;
     }
+    if (header.op === "queued") continue; // the input waits for another paste
     received = true;
     if (header.op === "data") await sink.write(payload, header.offset);
     else if (header.op === "done") return inputEnd === undefined ? header : { ...header, input_end: inputEnd };
@@ -215,34 +312,70 @@ async function receiveDelivery(
 
 function toResult(done: DeliveryDone & { input_end?: number }): ReadResult {
   const { op: _op, ...rest } = done;
-  return { ...rest, dropped_bytes: done.retained_start };
+  return { ...rest, omitted_bytes: done.omitted_bytes ?? 0, dropped_bytes: done.retained_start };
+}
+
+// The acknowledgement of one input frame; "queued" (another paste goes
+// first, and is progressing) restarts the deadline.
+async function inputAcknowledged(files: SessionFiles, channel: ClientChannel): Promise<number | undefined> {
+  for (;;) {
+    const { header } = await expectReply(files, channel);
+    if (header.op === "queued") continue;
+    if (header.op !== "ok") throw new BgtermError(EXIT.internal, "unexpected reply to input");
+    return header.end;
+  }
 }
 
 // Writes bytes to the terminal; returns the output end offset just before, so
 // a following wait can look only at output that came after the input.
 export async function sendInput(files: SessionFiles, channel: ClientChannel, data: Uint8Array): Promise<number> {
   let endBefore: number | undefined;
-  // Chunks keep a huge paste from sitting in memory on either side.
+  // Chunks keep a huge paste from sitting in memory on either side; `more`
+  // keeps other connections' input from interleaving with it.
   for (let at = 0; at < data.length || endBefore === undefined; at += DELIVERY_CHUNK) {
-    await channel.send({ op: "input" }, data.subarray(at, at + DELIVERY_CHUNK));
-    const { header } = await expectReply(files, channel);
-    if (header.op !== "ok") throw new BgtermError(EXIT.internal, "unexpected reply to input");
-    endBefore ??= header.end ?? 0;
+    const more = at + DELIVERY_CHUNK < data.length;
+    await channel.send(more ? { op: "input", more } : { op: "input" }, data.subarray(at, at + DELIVERY_CHUNK));
+    const end = await inputAcknowledged(files, channel);
+    endBefore ??= end ?? 0;
   }
   return endBefore;
 }
 
 // Writes input without waiting for its acknowledgement, so the wait that
 // follows (a poll with since_input) travels in the same round trip. Large
-// input still goes in acknowledged chunks, so neither side buffers it all.
-export async function pipelineInput(files: SessionFiles, channel: ClientChannel, data: Uint8Array): Promise<void> {
-  let at = 0;
-  for (; data.length - at > DELIVERY_CHUNK; at += DELIVERY_CHUNK) {
-    await channel.send({ op: "input" }, data.subarray(at, at + DELIVERY_CHUNK));
-    const { header } = await expectReply(files, channel);
-    if (header.op !== "ok") throw new BgtermError(EXIT.internal, "unexpected reply to input");
+// input still goes in acknowledged chunks, so neither side buffers it all;
+// `data` may be a stream (stdin), never held whole.
+export async function pipelineInput(
+  files: SessionFiles,
+  channel: ClientChannel,
+  data: Uint8Array | AsyncIterable<Uint8Array>,
+): Promise<void> {
+  // Pieces are gathered into DELIVERY_CHUNK frames; the last frame is sent
+  // without `more` and unacknowledged (its answer comes with the poll's).
+  if (data instanceof Uint8Array) {
+    // Bytes in hand: no stream to gather (and the wait follows without delay).
+    let at = 0;
+    for (; data.length - at > DELIVERY_CHUNK; at += DELIVERY_CHUNK) {
+      await channel.send({ op: "input", more: true }, data.subarray(at, at + DELIVERY_CHUNK));
+      await inputAcknowledged(files, channel);
+    }
+    await channel.send({ op: "input" }, data.subarray(at));
+    return;
   }
-  await channel.send({ op: "input" }, data.subarray(at));
+  let gathered: Uint8Array[] = [];
+  let size = 0;
+  for await (const piece of data) {
+    gathered.push(piece);
+    size += piece.length;
+    while (size > DELIVERY_CHUNK) {
+      const joined = gathered.length === 1 ? gathered[0]! : Buffer.concat(gathered);
+      await channel.send({ op: "input", more: true }, joined.subarray(0, DELIVERY_CHUNK));
+      await inputAcknowledged(files, channel);
+      gathered = [joined.subarray(DELIVERY_CHUNK)];
+      size -= DELIVERY_CHUNK;
+    }
+  }
+  await channel.send({ op: "input" }, gathered.length === 1 ? gathered[0]! : Buffer.concat(gathered));
 }
 
 export interface PollOptions extends WaitSpec {
@@ -258,15 +391,20 @@ export async function pollLive(
   sink: OutputSink,
 ): Promise<ReadResult> {
   await channel.send({ op: "poll", ...options });
-  const done = await receiveDelivery(files, channel, sink);
+  const done = await receiveDelivery(files, channel, sink, options.yield_ms);
   // The answer says the cursor is stored, so whatever runs next (info, a read
   // from the files) sees it moved. Answers to pipelined input may come first.
+  // An error says the lease was revoked (this client took too long): the
+  // output stays unread and the next read gets it again.
   await channel.send({ op: "ack", to: done.to });
   // A supervisor that leaves first (exiting) has still been handed the ack.
-  for (let frame = await channel.next(); frame; frame = await channel.next()) {
+  for (;;) {
+    const frame = await channel.nextWithin(REPLY_MARGIN_MS);
+    if (frame === null) throw new SupervisorStuckError(files, REPLY_MARGIN_MS);
+    if (!frame) break;
     const { header } = frame;
     if (header.op === "ok" && header.acked !== undefined) break;
-    if (header.op === "error") throw new BgtermError(header.code, header.message);
+    if (header.op === "error") throw new BgtermError(header.code, `session ${files.id}: ${header.message}`);
   }
   return toResult(done);
 }
@@ -291,9 +429,9 @@ export async function waitForExit(files: SessionFiles): Promise<number> {
     () => {
       const status = files.readStatus();
       if (status) return status.exit_code;
-      if (sessionState(files) === "lost") {
-        throw sessionLost(files.id, "its exit status was never recorded");
-      }
+      // Under the lock no supervisor lives: started without an exit status
+      // is lost (sessionState cannot tell here: we hold the lock ourselves).
+      if (fs.existsSync(files.meta)) throw sessionLost(files.id, "its exit status was never recorded");
       throw sessionNeverStarted(files.id);
     },
   );
@@ -302,7 +440,8 @@ export async function waitForExit(files: SessionFiles): Promise<number> {
 // The child's exit code, once it has exited.
 export async function waitExitLive(files: SessionFiles, channel: ClientChannel): Promise<number> {
   await channel.send({ op: "wait_exit" });
-  const { header } = await expectReply(files, channel);
+  // As long as the program runs: callers bound it with their own timeout.
+  const { header } = await expectReply(files, channel, MAX_DURATION_MS);
   if (header.op !== "exited") throw new BgtermError(EXIT.internal, "unexpected reply to wait");
   return header.exit_code;
 }
@@ -314,7 +453,8 @@ export async function screenLive(
   options: ScreenOptions,
 ): Promise<{ screen: ScreenSnapshot; offset: number }> {
   await channel.send({ op: "screen", ...options });
-  const { header } = await expectReply(files, channel);
+  // Replaying a large retained output may take a while: twice the margin.
+  const { header } = await expectReply(files, channel, 2 * REPLY_MARGIN_MS);
   if (header.op !== "screen") throw new BgtermError(EXIT.internal, "no screen from the supervisor");
   return { screen: header.screen, offset: header.offset };
 }
@@ -336,9 +476,14 @@ export async function subscribeLive(
 }
 
 // A simple request with an "ok" answer (resize, signal, close).
-export async function requestOk(files: SessionFiles, channel: ClientChannel, request: Request): Promise<void> {
+export async function requestOk(
+  files: SessionFiles,
+  channel: ClientChannel,
+  request: Request,
+  waitMs = REPLY_MARGIN_MS,
+): Promise<void> {
   await channel.send(request);
-  const { header } = await expectReply(files, channel);
+  const { header } = await expectReply(files, channel, waitMs);
   if (header.op !== "ok") throw new BgtermError(EXIT.internal, `unexpected reply '${header.op}'`);
 }
 
@@ -351,7 +496,7 @@ export async function watchLive(
 ): Promise<ReadResult> {
   // Without `since`, the watch starts at the reader's cursor.
   await channel.send({ op: "poll", reader: "default", peek: true, ...options });
-  return toResult(await receiveDelivery(files, channel, sink));
+  return toResult(await receiveDelivery(files, channel, sink, options.yield_ms));
 }
 
 // The terminal modes the program has set (from the supervisor's emulator).

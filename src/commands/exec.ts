@@ -3,6 +3,7 @@
 // shell at its prompt (see src/supervisor/exec-queue.ts).
 import { PlainFilter } from "../text/plain.ts";
 import { parseMs } from "../cli/args.ts";
+import { warn } from "../cli/messages.ts";
 import { command, sessionArg } from "../cli/command.ts";
 import { execOutput } from "../cli/json-output.ts";
 import { outputMode, printJson, writeBytes } from "../cli/output.ts";
@@ -41,6 +42,11 @@ export default command({
     try {
       const result = await api.exec(args.session as string, options);
       if (plain) await writeBytes(plain.flush());
+      if (result.truncated) {
+        await warn(
+          `the output outgrew the session's retention (--max-buffer): only its tail is shown, ${result.omitted_bytes} bytes before it were dropped`,
+        );
+      }
       if (outputMode.json) await printJson(result);
       return result.exit_code ?? 0;
     } catch (error) {

@@ -1,13 +1,15 @@
 // bgterm send: type text and keys into a session, then wait and print like poll.
 import { usageError } from "../errors.ts";
 import { command, sessionArg } from "../cli/command.ts";
-import { readStdin } from "../cli/output.ts";
+import { readStdinAhead } from "../cli/output.ts";
 import { readOutput } from "../cli/json-output.ts";
 import { printRead, readDestination } from "../cli/print-read.ts";
 import { pollOptions, readerOptions, waitOptions } from "../cli/shared.ts";
 // The API file this command needs, not the barrel: every module imported is loaded per call.
 import * as api from "../client/api/input.ts";
 import { encodeKey } from "../text/keys.ts";
+
+const STDIN_LOOKAHEAD = 1024 * 1024;
 
 export default command({
   name: "send",
@@ -40,7 +42,9 @@ export default command({
     const session = args.session as string;
     // An unknown session fails before stdin is read.
     if (args.stdin) (await import("../client/api/records.ts")).info(session);
-    const data = args.stdin ? await readStdin() : undefined;
+    // stdin is streamed, never held whole: only enough is read ahead to tell
+    // a multi-line paste (a newline within the first STDIN_LOOKAHEAD bytes).
+    const data = args.stdin ? await readStdinAhead(STDIN_LOOKAHEAD) : undefined;
     return printRead(
       api.send(session, {
         ...options,

@@ -3,7 +3,21 @@
 import type { PtyBackend, PtyEvents, PtyProcess, PtySpawnOptions } from "./backend.ts";
 import { signalExitCode } from "./signals.ts";
 
+// Writes at least this large wait for the drain before the next is taken:
+// Bun.Terminal accepts every byte and buffers what the PTY cannot take yet
+// (its write() always returns the full length), so without this a paste into
+// a program that reads slowly would pile up in the supervisor's memory.
+const PACED_WRITE_BYTES = 16 * 1024;
+// A drain that never comes (Bun skips one now and then) does not stall input.
+const DRAIN_FALLBACK_MS = 1000;
+
 function spawnBunTerminal(options: PtySpawnOptions, events: PtyEvents): PtyProcess {
+  let fallback: Timer | undefined;
+  const drained = () => {
+    clearTimeout(fallback);
+    fallback = undefined;
+    events.drain();
+  };
   const child = Bun.spawn(options.argv, {
     cwd: options.cwd,
     env: options.env,
@@ -14,7 +28,7 @@ function spawnBunTerminal(options: PtySpawnOptions, events: PtyEvents): PtyProce
       data: (_terminal, chunk) => events.data(chunk),
       // Bun may call drain from inside write(); deliver it after write returns,
       // or the supervisor would see a drain for a write it has not finished.
-      drain: () => queueMicrotask(() => events.drain()),
+      drain: () => queueMicrotask(drained),
       exit: () => events.end(),
     },
   });
@@ -25,9 +39,14 @@ function spawnBunTerminal(options: PtySpawnOptions, events: PtyEvents): PtyProce
   });
   return {
     pid: child.pid,
-    // Bun.Terminal accepts all bytes and buffers what the PTY cannot take yet;
-    // the count it returns is what went out at once (never re-send the rest).
-    write: (data) => terminal.write(data) >= data.length,
+    // false: wait for the drain event before writing more (never re-send).
+    write: (data) => {
+      terminal.write(data);
+      if (data.length < PACED_WRITE_BYTES) return true;
+      clearTimeout(fallback);
+      fallback = setTimeout(drained, DRAIN_FALLBACK_MS);
+      return false;
+    },
     resize: (cols, rows) => terminal.resize(cols, rows),
     close: () => {
       if (!terminal.closed) terminal.close();

@@ -2,14 +2,16 @@
 // the supervisor (per client) and the client. Writes queue while the kernel
 // buffer is full and resume on drain, so a large delivery never piles up in memory.
 import type { Socket } from "bun";
-import { encodeFrameHead, type Frame, FrameReader } from "./protocol.ts";
+import { encodeFrameHead, type Frame, FrameError, FrameReader } from "./protocol.ts";
 
 const HIGH_WATER = 1 << 20;
 // A payload up to this size is copied behind its header and written with it.
 const COALESCE_BYTES = 16 * 1024;
 
 export class Channel<In, Out extends object> {
-  private readonly reader = new FrameReader<In>();
+  private readonly reader: FrameReader<In>;
+  // The peer sent something that is not a frame: nothing more is read.
+  private broken = false;
   private readonly unsent: Uint8Array[] = [];
   private unsentBytes = 0;
   private drained: (() => void)[] = [];
@@ -20,12 +22,31 @@ export class Channel<In, Out extends object> {
   // Called for each frame when no one is awaiting next(); set by the owner.
   onFrame?: (frame: Frame<In>) => void;
   onClose?: () => void;
+  // Called once when the peer's bytes are not frames (or exceed the limits);
+  // by default the connection is closed.
+  onBroken?: (why: string) => void;
 
-  constructor(readonly socket: Socket<any>) {}
+  constructor(
+    readonly socket: Socket<any>,
+    limits?: { header: number; payload: number },
+  ) {
+    this.reader = new FrameReader<In>(limits);
+  }
 
   // Feed bytes from the socket's data handler.
   received(chunk: Uint8Array): void {
-    for (const frame of this.reader.push(chunk)) {
+    if (this.broken) return;
+    let frames: Frame<In>[];
+    try {
+      frames = this.reader.push(chunk);
+    } catch (error) {
+      if (!(error instanceof FrameError)) throw error;
+      this.broken = true;
+      if (this.onBroken) this.onBroken(error.message);
+      else this.end();
+      return;
+    }
+    for (const frame of frames) {
       const receiver = this.receivers.shift();
       if (receiver) receiver(frame);
       else if (this.onFrame) this.onFrame(frame);
@@ -39,6 +60,25 @@ export class Channel<In, Out extends object> {
     if (frame) return Promise.resolve(frame);
     if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => this.receivers.push(resolve));
+  }
+
+  // The next frame, undefined once the peer has gone, or null if none came
+  // within ms (a stopped or hung peer).
+  nextWithin(ms: number): Promise<Frame<In> | undefined | null> {
+    const frame = this.inbox.shift();
+    if (frame) return Promise.resolve(frame);
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const receiver = (frame: Frame<In> | undefined) => {
+        clearTimeout(timer);
+        resolve(frame);
+      };
+      const timer = setTimeout(() => {
+        this.receivers.splice(this.receivers.indexOf(receiver), 1);
+        resolve(null);
+      }, ms);
+      this.receivers.push(receiver);
+    });
   }
 
   // Sends one frame; resolves once the queue is below the high-water mark.

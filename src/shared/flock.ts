@@ -43,8 +43,21 @@ export interface HeldLock {
   release(): void;
 }
 
-function acquire(file: string, wait: boolean): HeldLock | undefined {
-  const fd = openPrivate(file, "a");
+// An existing lock file is opened read-only (enough for flock, and possible on
+// a read-only state dir); a missing one is created.
+function openLockFile(file: string): number {
+  try {
+    return fs.openSync(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    return openPrivate(file, "a");
+  }
+}
+
+function acquire(file: string, wait: boolean, readOnly = false): HeldLock | undefined {
+  // flock works on a read-only descriptor: probing a lock needs no write access
+  // (a read-only state dir stays listable).
+  const fd = readOnly ? fs.openSync(file, "r") : openLockFile(file);
   for (;;) {
     if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) === 0) break;
     const errno = lastErrno();
@@ -62,9 +75,38 @@ function acquire(file: string, wait: boolean): HeldLock | undefined {
   };
 }
 
-// Blocks until the lock is ours.
-export function lockExclusive(file: string): HeldLock {
-  return acquire(file, true)!;
+// How long a lock may stay held by someone else before we give up: a holder
+// that is stopped or hung must never freeze a client for good.
+export const LOCK_WAIT_MS = 10_000;
+
+function lockBusyError(file: string, waitMs: number): BgtermError {
+  return new BgtermError(
+    EXIT.internal,
+    `${file} is still locked after ${waitMs} ms (another bgterm process holds it: stopped or hung?)`,
+  );
+}
+
+// The lock, waiting at most waitMs (retrying with a short backoff; the
+// synchronous sleep only happens while another process holds the lock).
+export function lockExclusive(file: string, waitMs = LOCK_WAIT_MS): HeldLock {
+  const deadline = performance.now() + waitMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    const lock = acquire(file, false);
+    if (lock) return lock;
+    if (performance.now() >= deadline) throw lockBusyError(file, waitMs);
+    Bun.sleepSync(delay);
+  }
+}
+
+// The same without blocking the event loop while waiting.
+export async function lockWithin(file: string, waitMs = LOCK_WAIT_MS): Promise<HeldLock> {
+  const deadline = performance.now() + waitMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    const lock = acquire(file, false);
+    if (lock) return lock;
+    if (performance.now() >= deadline) throw lockBusyError(file, waitMs);
+    await Bun.sleep(delay);
+  }
 }
 
 // The lock, or undefined at once if another process holds it.
@@ -90,8 +132,13 @@ export function withLock<T>(file: string, fn: () => T): T {
 
 // True if some process holds the lock right now (without keeping it).
 export function isLocked(file: string): boolean {
-  if (!fs.existsSync(file)) return false;
-  const lock = tryLockExclusive(file);
+  let lock: HeldLock | undefined;
+  try {
+    lock = acquire(file, false, true);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
   if (!lock) return true;
   lock.release();
   return false;

@@ -25,6 +25,9 @@ export class CollectCounter {
 
 // One counter per stream of stored output.
 export const floodCollector = () => new CollectCounter(FLOOD_COLLECT_BYTES);
+// Input received between full collections (a paste of any size stays flat).
+const INPUT_COLLECT_BYTES = 1024 * 1024;
+export const inputCollector = () => new CollectCounter(INPUT_COLLECT_BYTES);
 // One counter per emulator catch-up.
 export const feedCollector = () => new CollectCounter(FEED_COLLECT_BYTES);
 

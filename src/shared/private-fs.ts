@@ -27,11 +27,17 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   const fd = openPrivate(temp, "w");
   try {
-    fs.writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      fs.writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, file);
+  } catch (error) {
+    // A full disk leaves the old file as it was, and no temporary behind.
+    fs.rmSync(temp, { force: true });
+    throw error;
   }
-  fs.renameSync(temp, file);
 }
 
 // The file's text, or undefined when it does not exist.

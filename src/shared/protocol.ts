@@ -22,6 +22,9 @@ export function unknownRequestMessage(op: unknown): string {
   return `unknown request '${String(op).slice(0, 64)}' (supervisor protocol v${PROTOCOL_VERSION})`;
 }
 
+// The longest duration anywhere (a timer holds at most 2^31-1 ms, ~24.8 days).
+export const MAX_DURATION_MS = 2_147_483_647;
+
 // What a poll-like request asks the supervisor to wait for.
 export interface WaitSpec {
   yield_ms: number;
@@ -71,7 +74,9 @@ export interface ExecDone {
 export type Request =
   // The first frame of a connection; the supervisor answers with its version.
   | { op: "hello"; protocol: number }
-  | { op: "input" } // payload: bytes for the terminal
+  // payload: bytes for the terminal; more: the same send's input continues in
+  // the next frame (other connections' input waits until it is done).
+  | { op: "input"; more?: boolean }
   // peek: wait the same way, but deliver from `since` and move no cursor
   // (readiness checks and exec watch output without consuming it).
   | ({ op: "poll"; reader: string; limit?: number; peek?: boolean } & WaitSpec)
@@ -97,6 +102,8 @@ export interface DeliveryDone {
   running: boolean;
   exit_code: number | null;
   truncated: boolean;
+  // Bytes after the requested position that retention dropped (with truncated).
+  omitted_bytes?: number;
   matched?: boolean;
   // Set when the supervisor could not store output (disk full): some is lost.
   storage_error?: string;
@@ -106,6 +113,9 @@ export type Reply =
   | { op: "hello"; protocol: number }
   // end: answers input (the output end before it); acked: answers ack (the cursor is stored).
   | { op: "ok"; end?: number; acked?: number }
+  // Input from this connection waits for another connection's paste; sent
+  // again each time that paste makes progress (keeps the client's deadline).
+  | { op: "queued" }
   | { op: "data"; offset: number } // payload: output bytes starting at offset
   | DeliveryDone
   | { op: "exited"; exit_code: number }
@@ -132,10 +142,18 @@ export interface Frame<T> {
   payload: Buffer;
 }
 
+// A byte stream that is not a sequence of frames (or one beyond the limits):
+// the connection cannot be trusted to resynchronise.
+export class FrameError extends Error {}
+
 // Reassembles frames from a byte stream that arrives in arbitrary pieces.
+// With limits, a frame announcing a larger header or payload is refused before
+// any of it is buffered, so a hostile writer cannot make the reader hold gigabytes.
 export class FrameReader<T> {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+
+  constructor(private readonly limits?: { header: number; payload: number }) {}
 
   push(chunk: Uint8Array): Frame<T>[] {
     this.pending.push(Buffer.from(chunk));
@@ -143,18 +161,31 @@ export class FrameReader<T> {
     const frames: Frame<T>[] = [];
     for (;;) {
       if (this.pendingBytes < HEAD) break;
-      const buffer = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
-      this.pending = [buffer];
-      const headerBytes = buffer.readUInt32LE(0);
-      const payloadBytes = buffer.readUInt32LE(4);
+      if (this.pending[0]!.length < HEAD) this.pending = [Buffer.concat(this.pending)];
+      const first = this.pending[0]!;
+      const headerBytes = first.readUInt32LE(0);
+      const payloadBytes = first.readUInt32LE(4);
+      if (this.limits && (headerBytes > this.limits.header || payloadBytes > this.limits.payload)) {
+        throw new FrameError(
+          `frame too large (header ${headerBytes} bytes, payload ${payloadBytes}; at most ${this.limits.header} and ${this.limits.payload})`,
+        );
+      }
       const total = HEAD + headerBytes + payloadBytes;
-      if (buffer.length < total) break;
-      const header = JSON.parse(buffer.toString("utf8", HEAD, HEAD + headerBytes)) as T;
-      const payload = Buffer.from(buffer.subarray(HEAD + headerBytes, total));
-      frames.push({ header, payload });
+      // Pieces are joined only once the whole frame is here (one copy, not one per piece).
+      if (this.pendingBytes < total) break;
+      const buffer = first.length >= total ? first : Buffer.concat(this.pending);
+      let header: T;
+      try {
+        header = JSON.parse(buffer.toString("utf8", HEAD, HEAD + headerBytes)) as T;
+      } catch {
+        throw new FrameError("frame header is not valid JSON");
+      }
+      // A view: the frame's buffer is not copied again.
+      frames.push({ header, payload: buffer.subarray(HEAD + headerBytes, total) });
       const rest = buffer.subarray(total);
-      this.pending = rest.length ? [rest] : [];
-      this.pendingBytes = rest.length;
+      const later = buffer === first ? this.pending.slice(1) : [];
+      this.pending = rest.length ? [rest, ...later] : later;
+      this.pendingBytes -= total;
     }
     return frames;
   }

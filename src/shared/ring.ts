@@ -8,20 +8,45 @@ import { openPrivate, READ_WRITE_CREATE } from "./private-fs.ts";
 // small enough that neither side holds a big window in memory.
 export const CHUNK_BYTES = 256 * 1024;
 
+const OFFSET_WIDTH = 20;
+
+// The end file: three fixed-width decimal lines (end offset, newlines in the
+// whole stream, first offset whose bytes are valid), so one pwrite at position
+// 0 replaces the whole state in place.
+export function formatEnd(end: number, lines: number, validFrom: number): string {
+  return [end, lines, validFrom].map((value) => `${String(value).padStart(OFFSET_WIDTH, " ")}\n`).join("");
+}
+
 export class OutputRing {
   private constructor(
     private fd: number,
     readonly capacity: number,
+    // Offsets below this are not valid, whatever the capacity says: the end
+    // file's third line, which a writer advances before it overwrites bytes.
+    private readonly floor: number,
   ) {}
 
-  static open(file: string, capacity: number, writable: boolean): OutputRing {
+  static open(file: string, capacity: number, writable: boolean, floor = 0): OutputRing {
     const fd = writable ? openPrivate(file, READ_WRITE_CREATE) : fs.openSync(file, "r");
-    return new OutputRing(fd, capacity);
+    return new OutputRing(fd, capacity, floor);
   }
 
   // The first offset still retained when the stream ends at `end`.
   retainedStart(end: number): number {
-    return Math.max(0, end - this.capacity);
+    return Math.min(end, Math.max(0, end - this.capacity, this.floor));
+  }
+
+  // Appends chunk at offset `at` and records the new end in the end file, in
+  // an order that a kill at any instant cannot turn into wrong bytes: first
+  // the window shrinks past the bytes about to be overwritten, then the ring
+  // is written, then the end moves. A crash loses only the newest bytes.
+  append(chunk: Uint8Array, at: number, linesAfter: number, linesBefore: number, endFd: number): void {
+    const end = at + chunk.length;
+    if (end > this.capacity) {
+      fs.writeSync(endFd, formatEnd(at, linesBefore, Math.min(at, end - this.capacity)), 0);
+    }
+    this.write(chunk, at);
+    fs.writeSync(endFd, formatEnd(end, linesAfter, Math.max(0, end - this.capacity)), 0);
   }
 
   // Stores chunk as the bytes starting at absolute offset `at`.

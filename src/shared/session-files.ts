@@ -20,6 +20,7 @@ import path from "node:path";
 import { BgtermError, EXIT } from "../errors.ts";
 import type { EndedBy, HealthState, LifecycleSpec, RunRecord } from "./lifecycle.ts";
 import { makePrivateDir, openPrivate, READ_WRITE_CREATE, readTextIfExists, writeFileAtomic } from "./private-fs.ts";
+import { OutputRing } from "./ring.ts";
 
 // What `start` hands the supervisor (lifecycle fields are optional).
 export interface SessionSpec extends LifecycleSpec {
@@ -205,8 +206,8 @@ export class SessionFiles {
 
   private readOffsets(file: string): number[] | undefined {
     const text = readTextIfExists(file);
-    // Empty: created but not yet written (a first cursor write in progress).
-    if (text === undefined || text === "") return undefined;
+    // Empty: created but never written (older versions wrote cursors in place).
+    if (text === undefined || text.trim() === "") return undefined;
     const values = text
       .trim()
       .split("\n")
@@ -219,10 +220,19 @@ export class SessionFiles {
     return this.readOffsetFile(this.end) ?? 0;
   }
 
-  // The end offset and how many newlines the whole stream holds up to it.
-  readEndAndLines(): { end: number; lines: number } {
-    const [end = 0, lines = 0] = this.readOffsets(this.end) ?? [];
-    return { end, lines };
+  // The end offset, how many newlines the whole stream holds up to it, and the
+  // first offset whose bytes are valid (bytes below it may have been overwritten).
+  readEndAndLines(): { end: number; lines: number; validFrom: number } {
+    const [end = 0, lines = 0, validFrom = 0] = this.readOffsets(this.end) ?? [];
+    return { end, lines, validFrom };
+  }
+
+  // The retained output of a session, for reading from its files: the ring
+  // knows which offsets are valid, so a writer killed mid-append never makes
+  // it serve overwritten bytes.
+  openOutput(capacity: number): { ring: OutputRing; end: number; lines: number } {
+    const { end, lines, validFrom } = this.readEndAndLines();
+    return { ring: OutputRing.open(this.output, capacity, false, validFrom), end, lines };
   }
 
   // A cursor past `end` can only come from a damaged file: refuse to guess.
@@ -245,13 +255,10 @@ export class SessionFiles {
     return text ? text : null;
   }
 
+  // Atomic (write a sibling, rename over): a write that fails, on a full disk
+  // say, leaves the previous cursor intact instead of an empty file.
   writeCursor(reader: string, value: number): void {
-    const fd = openPrivate(this.cursor(reader), READ_WRITE_CREATE);
-    try {
-      fs.writeSync(fd, formatOffset(value), 0);
-    } finally {
-      fs.closeSync(fd);
-    }
+    writeFileAtomic(this.cursor(reader), formatOffset(value));
   }
 
   remove(): void {

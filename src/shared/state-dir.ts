@@ -28,12 +28,23 @@ function statOrCreate(dir: string): fs.Stats {
   return fs.lstatSync(dir);
 }
 
+// PATH_MAX (4096) less room for sessions/<id>/cursors/<64-byte reader name>.
+export const MAX_STATE_DIR_BYTES = 3900;
+
 // Creates the state dir 0700 if missing and refuses one that is a symlink,
 // belongs to someone else, or is open to group/others: anyone who can write
 // there could plant sockets or read session output.
 export function ensureStateDir(): string {
   const dir = resolveStateDir();
   if (checked === dir) return dir;
+  // Socket paths past the 107 bytes of sun_path work (Bun connects through
+  // /proc/self/fd/N/sock), so the real bound is PATH_MAX for the deepest file.
+  if (Buffer.byteLength(dir) > MAX_STATE_DIR_BYTES) {
+    throw new BgtermError(
+      EXIT.internal,
+      `state directory path is too long (${Buffer.byteLength(dir)} bytes; at most ${MAX_STATE_DIR_BYTES}): set BGTERM_DIR to a shorter path`,
+    );
+  }
   const stat = statOrCreate(dir);
   const refuse = (why: string) => new BgtermError(EXIT.internal, `refusing state directory ${dir}: ${why}`);
   if (stat.isSymbolicLink()) throw refuse("it is a symbolic link");

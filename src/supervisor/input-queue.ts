@@ -24,6 +24,11 @@ export class InputQueue {
     return this.queue.length === 0;
   }
 
+  // Something is queued (waiting for the terminal to drain).
+  get pending(): boolean {
+    return this.queue.length > 0;
+  }
+
   push(data: Uint8Array, done: () => void): void {
     this.queue.push({ data, done });
     if (this.queue.length === 1) this.pump();

@@ -1,22 +1,17 @@
 // The session's output as the supervisor keeps it: the ring file of retained
-// bytes, the end file (end offset and newline count, rewritten in place), the
+// bytes, the end file (end offset, newline count and first valid offset,
+// rewritten in place), the
 // storage-error file, and the timing record for export. Every chunk goes
 // through append(); listeners registered with onAppend() see each stored chunk
 // (readers, subscribers, the screen feeder, and any scanner), and onChange()
 // listeners also hear of a storage error or the final status.
 import { log } from "./log.ts";
 import fs from "node:fs";
-import { Recorder } from "../shared/events.ts";
-import { floodCollector } from "../shared/memory.ts";
+import { eventsBudget, Recorder } from "../shared/events.ts";
+import { floodCollector, inputCollector } from "../shared/memory.ts";
 import { openPrivate, READ_WRITE_CREATE } from "../shared/private-fs.ts";
-import { CHUNK_BYTES, type OutputRing } from "../shared/ring.ts";
-import {
-  countNewlines,
-  type ExitStatus,
-  formatOffset,
-  recordStorageError,
-  type SessionFiles,
-} from "../shared/session-files.ts";
+import { CHUNK_BYTES, formatEnd, type OutputRing } from "../shared/ring.ts";
+import { countNewlines, type ExitStatus, recordStorageError, type SessionFiles } from "../shared/session-files.ts";
 
 export type AppendListener = (chunk: Uint8Array, at: number) => void;
 
@@ -35,6 +30,8 @@ export class OutputLog {
   private storageErrorFd: number;
   private readonly recorder: Recorder;
   private readonly collector = floodCollector();
+  // Input frames leave their buffers behind as output chunks do.
+  private readonly inputCollector = inputCollector();
   private readonly appendListeners: AppendListener[] = [];
   private beforeAppendListener?: AppendListener;
   private readonly changeListeners: (() => void)[] = [];
@@ -45,9 +42,12 @@ export class OutputLog {
     startedAt: number,
   ) {
     this.endFd = openPrivate(files.end, READ_WRITE_CREATE);
-    fs.writeSync(this.endFd, formatOffset(0) + formatOffset(0), 0);
+    fs.writeSync(this.endFd, formatEnd(0, 0, 0), 0);
     this.storageErrorFd = files.reserveStorageError();
-    this.recorder = new Recorder(files.events, startedAt);
+    // Bounded alongside the retention: marks for dropped output go too.
+    this.recorder = new Recorder(files.events, startedAt, eventsBudget(ring.capacity), () =>
+      this.ring.retainedStart(this.endOffset),
+    );
   }
 
   get end(): number {
@@ -94,10 +94,11 @@ export class OutputLog {
     const at = this.endOffset;
     try {
       this.beforeAppendListener?.(chunk, at);
-      this.ring.write(chunk, at);
+      // Ordered so that a kill at any instant never leaves wrong bytes readable.
+      const lines = this.lineCount + countNewlines(chunk);
+      this.ring.append(chunk, at, lines, this.lineCount, this.endFd);
       this.endOffset += chunk.length;
-      this.lineCount += countNewlines(chunk);
-      fs.writeSync(this.endFd, formatOffset(this.endOffset) + formatOffset(this.lineCount), 0);
+      this.lineCount = lines;
       this.recorder.output(this.endOffset);
     } catch (error) {
       // A full disk must not kill the child: keep it running, and tell clients
@@ -114,11 +115,16 @@ export class OutputLog {
   // The bytes [from, to) in pieces, each read as it is taken, for a consumer
   // that awaits between pieces. Output that falls out of retention meanwhile
   // (a flood while the client reads slowly) is skipped, and `gap.skipped` says so.
-  *retainedChunks(from: number, to: number, gap = { skipped: false }): Generator<{ at: number; bytes: Buffer }> {
+  *retainedChunks(
+    from: number,
+    to: number,
+    gap = { skipped: false, bytes: 0 },
+  ): Generator<{ at: number; bytes: Buffer }> {
     for (let at = from; at < to; ) {
       const retainedStart = this.ring.retainedStart(this.endOffset);
       if (at < retainedStart) {
         gap.skipped = true;
+        gap.bytes += Math.min(retainedStart, to) - at;
         at = Math.min(retainedStart, to);
         continue;
       }
@@ -129,8 +135,10 @@ export class OutputLog {
   }
 
   // Input sent through bgterm, for the timing record.
-  recordInput(bytes: Uint8Array): void {
-    if (bytes.length > 0) this.recorder.input(bytes);
+  // continued: a later chunk of the same send (only counted, not stored).
+  recordInput(bytes: Uint8Array, continued = false): void {
+    if (bytes.length > 0) this.recorder.input(bytes, continued);
+    this.inputCollector.add(bytes.length);
   }
 
   // A point in the session's history (restarts), for the timing record.
@@ -173,7 +181,7 @@ export class OutputLog {
     this.ring.relocate(this.files.output);
     fs.closeSync(this.endFd);
     this.endFd = openPrivate(this.files.end, READ_WRITE_CREATE);
-    fs.writeSync(this.endFd, formatOffset(this.endOffset) + formatOffset(this.lineCount), 0);
+    fs.writeSync(this.endFd, formatEnd(this.endOffset, this.lineCount, this.ring.retainedStart(this.endOffset)), 0);
     if (this.finalStatus) this.files.writeStatus(this.finalStatus);
     // A write that failed only because the folder was gone (a cursor, meta)
     // is written again by the supervisor: that is not lost output.

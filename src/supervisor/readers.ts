@@ -2,6 +2,7 @@
 // wait on the output (--yield, --until, --idle), and the leased deliveries that
 // move a cursor only once the client acknowledges them. The output log owns the
 // stream; this desk only reads it.
+import { EXIT } from "../errors.ts";
 import { planDelivery } from "../shared/delivery.ts";
 import { collectAfterDelivery } from "../shared/memory.ts";
 import type { Request, WaitSpec } from "../shared/protocol.ts";
@@ -10,6 +11,9 @@ import type { OutputLog } from "./output-log.ts";
 import { decideWait } from "./wait-condition.ts";
 import { PlainFilter } from "../text/plain.ts";
 
+// How long a leased delivery may go without progress or acknowledgement
+// before its lease is revoked (the bytes then go to the reader's next read).
+export const LEASE_MS = 3000;
 // How much recent text an --until pattern is matched against.
 const UNTIL_WINDOW = 1 << 20;
 // While quiet but not settled: re-check from SETTLE_MIN_MS, doubling to SETTLE_MAX_MS.
@@ -213,11 +217,13 @@ export class ReaderDesk {
     if (request.lease) {
       state.leased = true;
       conn.lease = { reader: request.reader, to: plan.to };
+      this.armLease(conn);
     }
-    const gap = { skipped: false };
+    const gap = { skipped: false, bytes: 0 };
     for (const { at, bytes } of this.log.retainedChunks(plan.from, plan.to, gap)) {
       if (conn.closed) break;
       await conn.send({ op: "data", offset: at }, bytes);
+      this.armLease(conn); // the client is taking its bytes: progress
     }
     // A large delivery leaves many buffers behind; with Bun's GC timer off,
     // ask for a collection now rather than letting them pile up.
@@ -231,15 +237,49 @@ export class ReaderDesk {
       running: this.log.running,
       exit_code: this.log.final?.exit_code ?? null,
       truncated: plan.truncated || gap.skipped,
+      // How many bytes after the requested position retention dropped.
+      omitted_bytes: plan.from - Math.min(position, plan.from) + gap.bytes,
       matched: request.matched,
       storage_error: this.log.storageError,
     });
+    this.armLease(conn); // from now on, the client has LEASE_MS to acknowledge
+  }
+
+  // (Re)starts the bound on an unacknowledged delivery: a client that stops
+  // taking its bytes (its stdout is a pipe nobody reads) or does not confirm
+  // them loses the lease, so it never blocks the reader's other clients.
+  private armLease(conn: Connection): void {
+    if (!conn.lease) return;
+    clearTimeout(conn.leaseTimer);
+    conn.leaseTimer = setTimeout(() => this.revokeLease(conn), LEASE_MS);
+  }
+
+  private revokeLease(conn: Connection): void {
+    const lease = conn.lease;
+    if (!lease) return;
+    console.error(
+      `bgterm supervisor: a delivery to reader ${lease.reader} was not acknowledged within ${LEASE_MS} ms; it goes to the next read`,
+    );
+    conn.leaseRevoked = true;
+    this.releaseLease(conn, false);
   }
 
   // The client acknowledged (or, when it vanished, did not) its delivery.
+  // Every acknowledgement is answered: "ok", or an error when there was
+  // nothing to acknowledge (never delivered, or revoked for taking too long).
   releaseLease(conn: Connection, acknowledged: boolean, to?: number): void {
     const lease = conn.lease;
-    if (!lease) return;
+    if (!lease) {
+      if (acknowledged) {
+        const message = conn.leaseRevoked
+          ? `the delivery was not acknowledged within ${LEASE_MS} ms, so its output stays unread (the next read gets it again)`
+          : "there is no delivery to acknowledge";
+        conn.leaseRevoked = false;
+        void conn.send({ op: "error", code: EXIT.internal, message });
+      }
+      return;
+    }
+    clearTimeout(conn.leaseTimer);
     conn.lease = undefined;
     const state = this.readerState(lease.reader);
     state.leased = false;
@@ -250,8 +290,10 @@ export class ReaderDesk {
         try {
           this.log.files.writeCursor(lease.reader, cursor);
         } catch (error) {
-          // The cursor lives on in memory while the supervisor does.
-          this.log.noteStorageError(error);
+          // The cursor lives on in memory while the supervisor does, and the
+          // next acknowledgement writes it again: no output was lost, so this
+          // is not a storage error (that would fail every later read).
+          console.error(`bgterm supervisor: could not save the cursor of ${lease.reader}: ${(error as Error).message}`);
         }
       }
       void conn.send({ op: "ok", acked: state.cursor });

@@ -5,11 +5,18 @@
 // client of another version fails fast with a sentence saying why.
 import { log } from "./log.ts";
 import fs from "node:fs";
-import { BgtermError, EXIT } from "../errors.ts";
+import { BgtermError, EXIT, usageError } from "../errors.ts";
 import { Channel } from "../shared/channel.ts";
-import { PROTOCOL_VERSION, type Reply, type Request, unknownRequestMessage } from "../shared/protocol.ts";
+import { type Frame, PROTOCOL_VERSION, type Reply, type Request, unknownRequestMessage } from "../shared/protocol.ts";
 import { Connection } from "./connection.ts";
 import { checkRequest } from "./request-check.ts";
+
+// The largest frame parts a client sends: a header (an --until pattern is the
+// longest field) and an input chunk. Larger ones are refused before buffering.
+const MAX_HEADER_BYTES = 256 * 1024;
+const MAX_PAYLOAD_BYTES = 1024 * 1024;
+// How long a paste in progress keeps its turn while its client sends nothing.
+const INPUT_TURN_MS = 5000;
 
 // What the server dispatches to: one handler per request op (the supervisor
 // wires them to its parts). A handler replies through the connection, or throws.
@@ -30,6 +37,8 @@ export class SupervisorServer {
   constructor(
     private readonly socketPath: string,
     private readonly handlers: RequestHandlers,
+    // Input is still waiting for the terminal to take it (its drain).
+    private readonly inputPending: () => boolean = () => false,
   ) {
     this.listener = this.listen();
   }
@@ -39,10 +48,17 @@ export class SupervisorServer {
       unix: this.socketPath,
       socket: {
         open: (socket) => {
-          const conn = new Connection(new Channel<Request, Reply>(socket));
+          const conn = new Connection(
+            new Channel<Request, Reply>(socket, { header: MAX_HEADER_BYTES, payload: MAX_PAYLOAD_BYTES }),
+          );
           socket.data = conn;
           this.connections.add(conn);
-          conn.channel.onFrame = ({ header, payload }) => this.dispatch(conn, header, payload);
+          conn.channel.onFrame = (frame) => this.arrived(conn, frame);
+          // Bytes that are not frames: say why, then hang up (no resynchronising).
+          conn.channel.onBroken = (why) => {
+            conn.fail(new Error(`invalid request: ${why}`), EXIT.usage);
+            conn.channel.end();
+          };
           conn.channel.onClose = () => this.closed(conn);
         },
         data: (socket, chunk) => socket.data.channel.received(chunk),
@@ -77,7 +93,70 @@ export class SupervisorServer {
 
   private closed(conn: Connection): void {
     this.connections.delete(conn);
+    conn.held.length = 0;
+    this.waiting = this.waiting.filter((other) => other !== conn);
+    if (this.inputOwner === conn) this.releaseInput();
     for (const listener of this.closeListeners) listener(conn);
+  }
+
+  // ---- one paste at a time ---------------------------------------------------
+  // A send's input arrives in several frames (`more: true` on all but the
+  // last). While one connection's input is in progress, other connections'
+  // frames wait, in their own order, and connections take their turn in
+  // arrival order: concurrent pastes go in whole, never interleaved.
+
+  private inputOwner?: Connection;
+  private ownerTimer?: Timer;
+  private waiting: Connection[] = [];
+
+  private arrived(conn: Connection, frame: Frame<Request>): void {
+    const isInput = (frame.header as { op?: unknown } | null)?.op === "input";
+    if (conn.held.length > 0 || (isInput && this.inputOwner !== undefined && this.inputOwner !== conn)) {
+      if (conn.held.length === 0) this.waiting.push(conn);
+      conn.held.push(frame);
+      void conn.send({ op: "queued" });
+      return;
+    }
+    // Queued first, then the turn changes hands (a release replays waiting frames).
+    this.dispatch(conn, frame.header, frame.payload);
+    if (isInput) this.takeInput(conn, (frame.header as { more?: unknown }).more === true);
+  }
+
+  private takeInput(conn: Connection, more: boolean): void {
+    clearTimeout(this.ownerTimer);
+    if (!more) {
+      if (this.inputOwner === conn) this.releaseInput();
+      return;
+    }
+    this.inputOwner = conn;
+    // The paste ahead of them made progress: waiting clients keep waiting.
+    for (const other of this.waiting) void other.send({ op: "queued" });
+    // A client that stops halfway (stopped, hung) gives up its turn.
+    const expire = () => {
+      if (this.inputPending()) this.ownerTimer = setTimeout(expire, INPUT_TURN_MS);
+      else if (this.inputOwner === conn) this.releaseInput();
+    };
+    this.ownerTimer = setTimeout(expire, INPUT_TURN_MS);
+  }
+
+  private releaseInput(): void {
+    clearTimeout(this.ownerTimer);
+    this.inputOwner = undefined;
+    // Replay waiting connections in arrival order until one takes the turn.
+    while (this.inputOwner === undefined && this.waiting.length > 0) {
+      const conn = this.waiting.shift()!;
+      while (conn.held.length > 0) {
+        const next = conn.held[0]!;
+        const isInput = (next.header as { op?: unknown } | null)?.op === "input";
+        if (isInput && this.inputOwner !== undefined && this.inputOwner !== conn) {
+          this.waiting.unshift(conn);
+          return;
+        }
+        conn.held.shift();
+        this.dispatch(conn, next.header, next.payload);
+        if (isInput) this.takeInput(conn, (next.header as { more?: unknown }).more === true);
+      }
+    }
   }
 
   private dispatch(conn: Connection, request: Request, payload: Buffer): void {
@@ -86,6 +165,7 @@ export class SupervisorServer {
     if (!known) return conn.fail(new Error(unknownRequestMessage(op)), EXIT.internal);
     try {
       checkRequest(request as Request & Record<string, unknown>);
+      if (payload.length > 0 && op !== "input") throw usageError(`bad request '${op}': it takes no payload`);
     } catch (error) {
       return conn.fail(error, exitCodeOf(error));
     }

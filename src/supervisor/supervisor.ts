@@ -63,9 +63,20 @@ function describeStartFailure(error: unknown, program: string): { code: number; 
 }
 
 // The handshake line: the launcher reads one JSON line, then EOF.
+// A launcher that is gone (killed, timed out) cannot be answered: EPIPE is
+// not fatal, the session that started keeps running.
 function answerLauncher(fd: number, answer: object): void {
-  fs.writeSync(fd, `${JSON.stringify(answer)}\n`);
-  fs.closeSync(fd);
+  try {
+    fs.writeSync(fd, `${JSON.stringify(answer)}\n`);
+  } catch (error) {
+    console.error(`bgterm supervisor: the launcher is gone (${(error as Error).message}); the session runs on`);
+  } finally {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // Already closed.
+    }
+  }
 }
 
 export class Supervisor {
@@ -160,32 +171,36 @@ export class Supervisor {
     files.writeMeta(this.meta);
     this.lifecycle = new Lifecycle(spec, this.lifecycleHost(), startedAt, Health);
     this.lifecycle.runStarted(this.pty.pid);
-    this.server = new SupervisorServer(files.socket, {
-      input: (conn, _request, payload) => this.onInput(conn, payload),
-      poll: (conn, request) => this.desk.poll(conn, request),
-      peek: (conn, request) =>
-        this.desk.deliver(conn, { reader: request.reader, lease: false, from: request.from, limit: request.limit }),
-      ack: (conn, request) => this.desk.releaseLease(conn, true, request.to),
-      wait_exit: (conn) => this.onWaitExit(conn),
-      resize: (conn, request) => this.onResize(conn, request.cols, request.rows),
-      signal: (conn, request) => this.onSignal(conn, request.signal),
-      screen: async (conn, request) => {
-        const { screen, offset } = await this.screen.snapshot(request);
-        void conn.send({ op: "screen", screen, offset });
+    this.server = new SupervisorServer(
+      files.socket,
+      {
+        input: (conn, _request, payload) => this.onInput(conn, payload),
+        poll: (conn, request) => this.desk.poll(conn, request),
+        peek: (conn, request) =>
+          this.desk.deliver(conn, { reader: request.reader, lease: false, from: request.from, limit: request.limit }),
+        ack: (conn, request) => this.desk.releaseLease(conn, true, request.to),
+        wait_exit: (conn) => this.onWaitExit(conn),
+        resize: (conn, request) => this.onResize(conn, request.cols, request.rows),
+        signal: (conn, request) => this.onSignal(conn, request.signal),
+        screen: async (conn, request) => {
+          const { screen, offset } = await this.screen.snapshot(request);
+          void conn.send({ op: "screen", screen, offset });
+        },
+        modes: async (conn) => {
+          const modes = await this.screen.modes();
+          void conn.send({
+            op: "modes",
+            application_cursor: modes.applicationCursor,
+            bracketed_paste: modes.bracketedPaste,
+          });
+        },
+        subscribe: (conn, request) => this.subscribers.add(conn, request.from),
+        exec: (conn, request) => this.shell.submit(conn, request),
+        close: (conn, request) =>
+          this.beginClose(parseSignal(request.signal), request.grace_ms, () => void conn.send({ op: "ok" })),
       },
-      modes: async (conn) => {
-        const modes = await this.screen.modes();
-        void conn.send({
-          op: "modes",
-          application_cursor: modes.applicationCursor,
-          bracketed_paste: modes.bracketedPaste,
-        });
-      },
-      subscribe: (conn, request) => this.subscribers.add(conn, request.from),
-      exec: (conn, request) => this.shell.submit(conn, request),
-      close: (conn, request) =>
-        this.beginClose(parseSignal(request.signal), request.grace_ms, () => void conn.send({ op: "ok" })),
-    });
+      () => this.input.pending,
+    );
     this.server.onConnectionClosed((conn) => {
       this.exitWatchers.delete(conn);
       this.subscribers.remove(conn);
@@ -397,8 +412,9 @@ export class Supervisor {
   private onInput(conn: Connection, data: Buffer): void {
     this.requireRunning();
     const endBefore = this.log.end;
+    const continued = conn.lastInputEnd !== undefined;
     conn.lastInputEnd ??= endBefore; // a paste in several frames counts from its first
-    this.log.recordInput(data);
+    this.log.recordInput(data, continued);
     this.input.push(data, () => void conn.send({ op: "ok", end: endBefore }));
   }
 

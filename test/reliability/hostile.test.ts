@@ -74,13 +74,6 @@ describe("corrupted state files", () => {
       '{"id": "one", "command": 5}',
       /meta.json is corrupt \(unexpected fields\)/,
     ],
-    [
-      "a cursor beyond the end",
-      "cursors/default",
-      "99999999\n",
-      /cursors\/default|default is corrupt \(cursor 99999999 is beyond the end/,
-    ],
-    ["a cursor that is not a number", "cursors/default", "banana", /default is corrupt \(not an offset\)/],
   ] as const) {
     test(`${what}: reported clearly, other sessions unaffected`, async () => {
       const restore = corrupt(other, file, content);
@@ -102,6 +95,33 @@ describe("corrupted state files", () => {
         );
       } finally {
         restore();
+      }
+    });
+  }
+});
+
+describe("damaged cursors", () => {
+  // A cursor file is only a position: a damaged one must not hide the session
+  // (issue 15 #8). ls and info show it as unread from the oldest retained byte.
+  for (const [what, content] of [
+    ["a cursor beyond the end", "99999999\n"],
+    ["a cursor that is not a number", "banana"],
+    ["an empty cursor (a write cut short)", ""],
+  ] as const) {
+    test(`${what}: ls and info still show the session`, async () => {
+      const target = path.join(bg.stateDir, "sessions", other, "cursors", "default");
+      const saved = fs.existsSync(target) ? fs.readFileSync(target) : undefined;
+      fs.writeFileSync(target, content);
+      try {
+        const info = await bg.run(["info", other, "--json"]);
+        expect(info.code).toBe(0);
+        expect(JSON.parse(info.text).cursor).toBe(JSON.parse(info.text).start_offset);
+        const ls = await bg.run(["ls", "--json"]);
+        expect(ls.stderr).toBe("");
+        expect(JSON.parse(ls.text).map((r: { id: number }) => r.id)).toContain(Number(other));
+      } finally {
+        if (saved) fs.writeFileSync(target, saved);
+        else fs.rmSync(target);
       }
     });
   }

@@ -25,6 +25,9 @@ export interface ExecResult {
   output: string;
   timed_out: boolean;
   duration_ms: number;
+  // The output outgrew the session's retention: `output` is its retained tail.
+  truncated: boolean;
+  omitted_bytes: number;
 }
 
 // Runs a command line in the session's shell; resolves with its output and
@@ -49,6 +52,8 @@ export async function exec(session: SessionRef, options: ExecOptions): Promise<E
       output: options.sink ? "" : output.toString("utf8"),
       timed_out: run.timed_out,
       duration_ms: run.duration_ms,
+      truncated: run.truncated,
+      omitted_bytes: run.omitted_bytes,
     };
     if (execResult.exit_code !== null) return execResult;
     if (run.error) throw new ResultError(new BgtermError(run.error.code, run.error.message), execResult);

@@ -1,6 +1,6 @@
 // Input: send types text and keys, then waits like poll.
 import { usageError } from "../../errors.ts";
-import { bracketPaste, encodeKey, isCursorKey } from "../../text/keys.ts";
+import { encodeKey, isCursorKey } from "../../text/keys.ts";
 import { pipelineInput, terminalModes } from "../requests.ts";
 import { DEFAULT_YIELD_MS, noAnswer, REQUEST_TIMEOUT_MS, resolve, type SessionRef, withDeadline } from "./common.ts";
 import { pollFiles, type PollOptions, type ReadOutput, waitSpec } from "./reading.ts";
@@ -11,11 +11,20 @@ export interface SendOptions extends PollOptions {
   // Named keys sent after the text: Enter, Tab, Up, C-c, M-x, F1...
   keys?: string[];
   enter?: boolean;
-  // In-process only: raw bytes to send instead of text (no Enter added).
-  data?: Uint8Array;
+  // In-process only: raw bytes to send instead of text (no Enter added), or a
+  // stream of them (stdin) with whether its start holds a newline.
+  data?: Uint8Array | StreamedInput;
   // Wrap multi-line data in bracketed paste (default: when the program enabled it).
   paste?: boolean;
 }
+
+export interface StreamedInput {
+  multiLine: boolean;
+  pieces: AsyncIterable<Uint8Array>;
+}
+
+const PASTE_START = Buffer.from("\x1b[200~");
+const PASTE_END = Buffer.from("\x1b[201~");
 
 // Types text and keys, then waits like poll, matching only output that came
 // after the input. With neither text nor keys, sends Enter.
@@ -30,19 +39,30 @@ export async function send(session: SessionRef, options: SendOptions = {}): Prom
     const spec = waitSpec(options); // a bad pattern fails before anything is sent
     const channel = await scope.connectRunning(files);
     const data = options.data;
+    const multiLine = data === undefined ? false : data instanceof Uint8Array ? data.includes(10) : data.multiLine;
     // Cursor keys and pastes are encoded the way the program asked for them.
-    const needModes =
-      keyNames.some(isCursorKey) || (data !== undefined && options.paste === undefined && data.includes(10));
+    const needModes = keyNames.some(isCursorKey) || (data !== undefined && options.paste === undefined && multiLine);
     const modes = needModes ? await terminalModes(files, channel) : { applicationCursor: false, bracketedPaste: false };
-    const keys = keyNames.map((name) => encodeKey(name, modes)).join("");
-    const parts: Uint8Array[] = [];
+    const keys = Buffer.from(keyNames.map((name) => encodeKey(name, modes)).join(""));
+    let input: Uint8Array | AsyncIterable<Uint8Array>;
     if (data !== undefined) {
-      const paste = options.paste ?? (modes.bracketedPaste && data.includes(10));
-      parts.push(paste ? bracketPaste(data) : data);
-    } else if (options.text !== undefined) parts.push(Buffer.from(enter ? `${options.text}\r` : options.text));
-    else if (keys === "" && enter) parts.push(Buffer.from("\r"));
-    parts.push(Buffer.from(keys));
-    await pipelineInput(files, channel, Buffer.concat(parts));
+      const paste = options.paste ?? (modes.bracketedPaste && multiLine);
+      const [start, end] = paste ? [PASTE_START, PASTE_END] : [Buffer.alloc(0), Buffer.alloc(0)];
+      // A stream (stdin) is passed on as it comes, never joined whole.
+      input =
+        data instanceof Uint8Array
+          ? Buffer.concat([start, data, end, keys])
+          : (async function* () {
+              yield start;
+              yield* data.pieces;
+              yield end;
+              yield keys;
+            })();
+    } else if (options.text !== undefined)
+      input = Buffer.concat([Buffer.from(enter ? `${options.text}\r` : options.text), keys]);
+    else if (keys.length === 0 && enter) input = Buffer.from("\r");
+    else input = keys;
+    await pipelineInput(files, channel, input);
     return pollFiles(files, channel, { ...options, ...spec, until: options.until }, { since_input: true });
   });
 }

@@ -1,9 +1,10 @@
 // A session's life: start, wait for its exit, close.
-import { usageError } from "../../errors.ts";
+import { BgtermError, EXIT, usageError } from "../../errors.ts";
 import { type BackendName, checkBackendName } from "../../pty/backend.ts";
 import { parseSignal } from "../../pty/signals.ts";
 import { checkName } from "../../shared/refs.ts";
-import { closeSession } from "../close.ts";
+import { closeFolderless, closeSession } from "../close.ts";
+import { ensureStateDir } from "../../shared/state-dir.ts";
 import { checkWorkingDir, commandArgv, resolveProgram } from "../command-line.ts";
 import { launchSession } from "../start-session.ts";
 import { waitUntilReady, waitUntilSettled } from "../readiness.ts";
@@ -144,10 +145,28 @@ export async function close(
         ? sessions.map(resolve)
         : sessionsWithLabels(parseLabelsObject(sessions.labels, "labels"));
   const timeout = options.timeout_ms ?? graceMs + REQUEST_TIMEOUT_MS;
-  await withDeadline(
+  return withDeadline(
     timeout,
     () => `closing did not finish within ${timeout} ms`,
-    () => Promise.all(targets.map((files) => closeSession(files, signal, graceMs))),
+    async () => {
+      // Every close runs to its end even when another fails: none is left half-closed.
+      const results = await Promise.allSettled(targets.map((files) => closeSession(files, signal, graceMs)));
+      const closed = targets.filter((_, i) => results[i]!.status === "fulfilled").map((files) => files.id);
+      // Supervisors whose session folder was deleted: nothing lists them.
+      if (sessions === "all") closed.push(...(await closeFolderless(ensureStateDir(), graceMs)));
+      const failures = results.flatMap((result) => (result.status === "rejected" ? [result.reason as Error] : []));
+      if (failures.length > 0) {
+        const first = failures[0]!;
+        const more =
+          failures.length > 1
+            ? ` (and ${failures.length - 1} more: ${failures
+                .slice(1)
+                .map((f) => f.message)
+                .join("; ")})`
+            : "";
+        throw new BgtermError(first instanceof BgtermError ? first.exitCode : EXIT.internal, `${first.message}${more}`);
+      }
+      return { closed };
+    },
   );
-  return { closed: targets.map((files) => files.id) };
 }

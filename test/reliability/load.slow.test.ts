@@ -1,0 +1,107 @@
+// The long load and race cases (issue 15 #3, #9, #11, #15, #17): the
+// supervisor's peak memory on a 400 MB paste, and many rounds of concurrent
+// --replace, --reuse, close and close --all. Figures are printed for the
+// README's Guarantees.
+import { afterAll, describe, expect, test } from "bun:test";
+import fs from "node:fs";
+import path from "node:path";
+import { BIN, Bg } from "../helpers.ts";
+
+const bg = new Bg();
+afterAll(() => bg.cleanup());
+
+const RAW = /\b(ENOENT|EEXIST|EPIPE|ECONNRESET|EBADF|errno)\b/;
+
+async function runBounded(args: string[], hangMs = 120_000) {
+  const child = Bun.spawn([BIN, ...args], { env: bg.env(), stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, hangMs);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  clearTimeout(timer);
+  return { code, stdout, stderr, timedOut };
+}
+
+function peakRssKiB(pid: number): number {
+  return Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
+}
+
+describe("memory", () => {
+  test("a 400 MB paste: supervisor peak RSS under 64 MiB", async () => {
+    const id = await bg.start(["sh", "-c", "stty raw -echo; exec cat > /dev/null"]);
+    const info = await bg.json(["info", id]);
+    const file = path.join(bg.stateDir, "paste.bin");
+    // Random-looking, not compressible, written once in 4 MiB pieces.
+    const fd = fs.openSync(file, "w");
+    const piece = Buffer.alloc(4 * 1024 * 1024);
+    for (let i = 0; i < piece.length; i++) piece[i] = (i * 2654435761) >>> 24;
+    for (let i = 0; i < 100; i++) fs.writeSync(fd, piece);
+    fs.closeSync(fd);
+    const input = fs.openSync(file, "r");
+    const send = Bun.spawn([BIN, "send", id, "--stdin", "--yield", "0"], {
+      env: bg.env(),
+      stdin: input,
+      stdout: "ignore",
+    });
+    expect(await send.exited).toBe(0);
+    fs.closeSync(input);
+    const peak = peakRssKiB(info.supervisor_pid);
+    console.log(`FIGURE paste: 400 MiB (419430400 bytes), supervisor peak RSS ${(peak / 1024).toFixed(1)} MiB`);
+    expect(peak).toBeLessThan(64 * 1024);
+    fs.rmSync(file);
+    await bg.ok(["close", id]);
+  });
+});
+
+describe("races at scale", () => {
+  test("close --all against starts, --replace against --replace, --reuse against close: 0 hangs, 0 raw errors", async () => {
+    let clients = 0;
+    let hangs = 0;
+    let raw = 0;
+    const tally = (results: Awaited<ReturnType<typeof runBounded>>[]) => {
+      for (const result of results) {
+        clients++;
+        if (result.timedOut) hangs++;
+        if (RAW.test(result.stderr)) raw++;
+      }
+    };
+    for (let round = 0; round < 10; round++) {
+      const starts = Array.from({ length: 8 }, () => runBounded(["start", "cat"]));
+      await Bun.sleep(round * 5);
+      tally([await runBounded(["close", "--all"])]);
+      tally(await Promise.all(starts));
+      tally([await runBounded(["close", "--all"])]);
+    }
+    let extraLive = 0;
+    for (let round = 0; round < 3; round++) {
+      tally(
+        await Promise.all(Array.from({ length: 20 }, () => runBounded(["start", "-n", "web", "--replace", "cat"]))),
+      );
+      const records = JSON.parse(await bg.ok(["ls", "--json"]));
+      const live = records.filter((r: any) => r.name === "web" && r.state === "running").length;
+      if (live !== 1) extraLive++;
+      tally([await runBounded(["close", "--all"])]);
+    }
+    for (let round = 0; round < 10; round++) {
+      await bg.start(["-n", "reused", "cat"]);
+      tally(
+        await Promise.all([
+          ...Array.from({ length: 4 }, () => runBounded(["start", "-n", "reused", "--reuse", "cat"])),
+          runBounded(["close", "reused"]),
+          runBounded(["close", "reused"]),
+        ]),
+      );
+      tally([await runBounded(["close", "--all"])]);
+    }
+    console.log(
+      `FIGURE races: ${clients} racing clients, ${hangs} hangs, ${raw} raw errors, ${extraLive} rounds without exactly one --replace winner`,
+    );
+    expect({ hangs, raw, extraLive }).toEqual({ hangs: 0, raw: 0, extraLive: 0 });
+  });
+});

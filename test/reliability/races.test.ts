@@ -1,0 +1,197 @@
+// Races and unreachable supervisors (issue 15 #3, #9, #13, #17, #18, #21, #22,
+// the socket half of #4): no client hangs, none prints a raw system error.
+import { afterAll, describe, expect, test } from "bun:test";
+import fs from "node:fs";
+import path from "node:path";
+import { BIN, Bg, eventually, processAlive } from "../helpers.ts";
+
+const bg = new Bg();
+afterAll(() => bg.cleanup());
+
+// A hang shows as timedOut (the client is killed after hangMs), not as a stuck test.
+async function runBounded(args: string[], hangMs = 60_000) {
+  const child = Bun.spawn([BIN, ...args], { env: bg.env(), stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, hangMs);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  clearTimeout(timer);
+  return { code, stdout, stderr, timedOut };
+}
+
+// A system error leaking through instead of a sentence.
+const RAW = /\b(ENOENT|EEXIST|EPIPE|ECONNRESET|EBADF|errno)\b/;
+
+async function liveNamed(name: string): Promise<number[]> {
+  const records = JSON.parse((await bg.ok(["ls", "--json"])).trim());
+  return records.filter((r: any) => r.name === name && r.state === "running").map((r: any) => r.id);
+}
+
+describe("races", () => {
+  test("close --all while sessions are starting: no hang, every start accounted for", async () => {
+    for (let round = 0; round < 4; round++) {
+      const starts = Array.from({ length: 6 }, () => runBounded(["start", "cat"]));
+      await Bun.sleep(20); // let some be mid-start: listed, no socket yet
+      const close = await runBounded(["close", "--all"]);
+      const results = await Promise.all(starts);
+      expect(close.timedOut).toBe(false);
+      expect(close.stderr).not.toMatch(RAW);
+      for (const start of results) {
+        expect(start.timedOut).toBe(false);
+        expect(start.stderr).not.toMatch(RAW);
+      }
+      expect((await runBounded(["close", "--all"])).code).toBe(0);
+    }
+  });
+
+  test("--replace racing --replace: one live session under the name, no raw errors", async () => {
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => runBounded(["start", "-n", "web", "--replace", "cat"])),
+    );
+    for (const result of results) {
+      expect(result.timedOut).toBe(false);
+      expect(result.stderr).not.toMatch(RAW);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^\d+\n$/);
+    }
+    expect(await liveNamed("web")).toHaveLength(1);
+    await bg.ok(["close", "web"]);
+  });
+
+  test("--reuse racing close: no raw errors, at most one live session under the name", async () => {
+    for (let round = 0; round < 4; round++) {
+      await bg.start(["-n", "reused", "cat"]);
+      const results = await Promise.all([
+        ...Array.from({ length: 4 }, () => runBounded(["start", "-n", "reused", "--reuse", "cat"])),
+        runBounded(["close", "reused"]),
+      ]);
+      for (const result of results) {
+        expect(result.timedOut).toBe(false);
+        expect(result.stderr).not.toMatch(RAW);
+      }
+      expect((await liveNamed("reused")).length).toBeLessThanOrEqual(1);
+      await runBounded(["close", "--all"]);
+    }
+  });
+
+  test("concurrent close of one session: the losers succeed quietly", async () => {
+    const id = await bg.start(["cat"]);
+    const results = await Promise.all(Array.from({ length: 6 }, () => runBounded(["close", id])));
+    for (const result of results) {
+      expect(result.timedOut).toBe(false);
+      expect(result.stderr).not.toMatch(RAW);
+      expect([0, 3]).toContain(result.code);
+    }
+    expect(results.filter((r) => r.code === 0).length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("damaged state", () => {
+  test("a corrupt meta.json: close works, close --all closes every other session fully", async () => {
+    const bad = await bg.start(["sleep", "1000"]);
+    const good = await bg.start(["sleep", "1001"]);
+    const goodInfo = await bg.json(["info", good]);
+    const badInfo = await bg.json(["info", bad]);
+    fs.writeFileSync(path.join(bg.stateDir, "sessions", bad, "meta.json"), "{not json");
+    const close = await runBounded(["close", "--all"]);
+    expect(close.timedOut).toBe(false);
+    expect(close.code).toBe(0);
+    expect(fs.existsSync(path.join(bg.stateDir, "sessions", good))).toBe(false);
+    expect(fs.existsSync(path.join(bg.stateDir, "sessions", bad))).toBe(false);
+    await eventually(
+      () => ![goodInfo.pid, goodInfo.supervisor_pid, badInfo.pid, badInfo.supervisor_pid].some(processAlive),
+      "every process of both sessions to end",
+    );
+  });
+
+  test("a deleted session folder: close --all still ends its supervisor and child", async () => {
+    const id = await bg.start(["sleep", "1002"]);
+    const info = await bg.json(["info", id]);
+    fs.rmSync(path.join(bg.stateDir, "sessions", id), { recursive: true, force: true });
+    const close = await runBounded(["close", "--all"]);
+    expect(close.timedOut).toBe(false);
+    expect(close.code).toBe(0);
+    await eventually(() => !processAlive(info.pid) && !processAlive(info.supervisor_pid), "the orphans to end");
+  });
+
+  test("wait on a lost session says it is lost", async () => {
+    const id = await bg.start(["sleep", "1003"]);
+    const info = await bg.json(["info", id]);
+    process.kill(info.supervisor_pid, "SIGKILL");
+    await eventually(() => !processAlive(info.supervisor_pid), "the supervisor to die");
+    const wait = await runBounded(["wait", id]);
+    expect(wait.code).toBe(4);
+    expect(wait.stderr).toContain("is lost");
+    await bg.ok(["close", id]);
+  });
+});
+
+describe("unreachable supervisors", () => {
+  test("a stopped supervisor: every client gives up with a clear error; close still closes", async () => {
+    const id = await bg.start(["cat"]);
+    const info = await bg.json(["info", id]);
+    process.kill(info.supervisor_pid, "SIGSTOP");
+    try {
+      const clients = await Promise.all([
+        runBounded(["poll", id, "--yield", "100"]),
+        runBounded(["read", id]),
+        runBounded(["send", id, "x", "--yield", "100"]),
+        runBounded(["screen", id]),
+      ]);
+      for (const client of clients) {
+        expect(client.timedOut).toBe(false);
+        expect(client.code).toBe(1);
+        expect(client.stderr).toContain("did not answer");
+        expect(client.stderr).toContain("stopped");
+      }
+      const close = await runBounded(["close", id]);
+      expect(close.timedOut).toBe(false);
+      expect(close.code).toBe(0);
+      await eventually(() => !processAlive(info.pid) && !processAlive(info.supervisor_pid), "the session to end");
+    } finally {
+      if (processAlive(info.supervisor_pid)) process.kill(info.supervisor_pid, "SIGCONT");
+    }
+  });
+
+  test("a deleted socket file: poll gives up clearly, close still closes", async () => {
+    const id = await bg.start(["cat"]);
+    const info = await bg.json(["info", id]);
+    fs.rmSync(path.join(bg.stateDir, "sessions", id, "sock"));
+    const poll = await runBounded(["poll", id, "--yield", "0"]);
+    expect(poll.timedOut).toBe(false);
+    expect(poll.code).toBe(1);
+    expect(poll.stderr).toContain("does not answer");
+    const close = await runBounded(["close", id]);
+    expect(close.timedOut).toBe(false);
+    expect(close.code).toBe(0);
+    await eventually(() => !processAlive(info.pid) && !processAlive(info.supervisor_pid), "the session to end");
+  });
+});
+
+describe("socket paths", () => {
+  test("a state dir far past the 107-byte sun_path limit works; one past PATH_MAX fails clearly", async () => {
+    const root = fs.mkdtempSync(path.join(bg.stateDir, "long-"));
+    const segment = "d".repeat(100);
+    const long = path.join(root, segment, segment, segment, "s"); // socket path > 300 bytes
+    const ok = new Bg(long);
+    try {
+      const id = await ok.start(["cat"]);
+      expect(path.join(long, "sessions", id, "sock").length).toBeGreaterThan(300);
+      expect(await ok.ok(["send", id, "far", "--until", "far\\n.*far"])).toContain("far");
+      await ok.ok(["close", id]);
+    } finally {
+      await ok.cleanup().catch(() => {});
+    }
+    const tooLong = path.join(root, ...Array.from({ length: 40 }, () => segment));
+    const result = await new Bg(tooLong).run(["start", "cat"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("state directory path is too long");
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+});
