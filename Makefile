@@ -4,7 +4,7 @@ BUN_VERSION := 1.4.5
 BUN := .tools/node_modules/.bin/bun
 BIN := dist/bgterm
 PREFIX ?= /usr/local
-SOURCES := $(shell find src -name '*.ts') package.json
+SOURCES := $(shell find src -name '*.ts') package.json Makefile
 
 # Registries behind a TLS-inspecting proxy need the machine's CA store; npm and
 # bun both honour NODE_EXTRA_CA_CERTS, so point it at the system bundle unless set.
@@ -30,9 +30,14 @@ node_modules/.deps-installed: package.json bun.lock | $(BUN)
 
 deps: node_modules/.deps-installed
 
+# A compiled Bun program reads ./.env and ./bunfig.toml from the caller's current
+# directory at start unless told not to: a project's .env would end up in every
+# session bgterm starts there, and each start would list the directory.
+NO_AUTOLOAD := --no-compile-autoload-dotenv --no-compile-autoload-bunfig
+
 $(BIN): node_modules/.deps-installed $(SOURCES)
 	@mkdir -p dist
-	$(BUN) build --compile --minify --bytecode --format=esm --splitting src/main.ts --outfile $(BIN)
+	$(BUN) build --compile --minify --bytecode --format=esm --splitting $(NO_AUTOLOAD) src/main.ts --outfile $(BIN)
 
 build: $(BIN)
 

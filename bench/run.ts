@@ -68,7 +68,19 @@ async function compileHello(): Promise<string> {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const bun = process.execPath;
   const built = Bun.spawnSync(
-    [bun, "build", "--compile", "--minify", "--bytecode", path.join(ROOT, "bench", "hello.ts"), "--outfile", out],
+    // Built as bgterm is (no .env/bunfig.toml autoload), so the ratio is bgterm's own work.
+    [
+      bun,
+      "build",
+      "--compile",
+      "--minify",
+      "--bytecode",
+      "--no-compile-autoload-dotenv",
+      "--no-compile-autoload-bunfig",
+      path.join(ROOT, "bench", "hello.ts"),
+      "--outfile",
+      out,
+    ],
     { stdout: "ignore" },
   );
   if (built.exitCode !== 0) throw new Error("could not compile the hello-world floor");

@@ -2,6 +2,7 @@
 // close and containment, surviving the starting shell, and the exit codes.
 import { afterAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Bg, eventually, processAlive } from "../helpers.ts";
 
@@ -96,6 +97,26 @@ describe("start", () => {
     const term = await bg.start(["-e", "TERM=vt100", "sh", "-c", "echo $TERM; sleep 30"]);
     expect(await bg.readUntil(term, /\n/)).toBe("vt100\r\n");
     await bg.ok(["close", id, argv, term]);
+  });
+
+  test("the caller's environment is passed as it is: a .env or bunfig.toml in the current directory is not loaded", async () => {
+    // A Bun-compiled program reads ./.env and ./bunfig.toml at start unless
+    // built not to; bgterm must not put a project's .env into its sessions.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgt-dotenv-"));
+    try {
+      fs.writeFileSync(path.join(dir, ".env"), "BGTERM_DOTENV_PROBE=leaked\n");
+      fs.writeFileSync(path.join(dir, "bunfig.toml"), "this is not toml [\n");
+      const started = await bg.run(["start", "sh", "-c", 'echo "probe=[$BGTERM_DOTENV_PROBE]"; sleep 30'], {
+        cwd: dir,
+      });
+      expect(started.stderr).toBe("");
+      expect(started.code).toBe(0);
+      const id = started.text.trim();
+      expect(await bg.readUntil(id, /probe=\[.*\]/)).toContain("probe=[]");
+      await bg.ok(["close", id]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("start --json prints the session record", async () => {
