@@ -1,11 +1,13 @@
 // The long load and race cases (issue 15 #3, #9, #11, #15, #17): the
-// supervisor's peak memory on a 400 MB paste, and many rounds of concurrent
-// --replace, --reuse, close and close --all. Figures are printed for the
+// supervisor's peak memory on a 400 MB paste, the full-size load cases (20
+// pollers for 10 s, 100 parallel starts, 1 GiB with no reader), and many rounds
+// of concurrent --replace, --reuse, close and close --all. Figures are printed for the
 // README's Guarantees.
 import { afterAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
 import { BIN, Bg } from "../helpers.ts";
+import { floodNoReader, parallelStarts, pollerSoak } from "./load-cases.ts";
 
 const bg = new Bg();
 afterAll(() => bg.cleanup());
@@ -57,6 +59,21 @@ describe("memory", () => {
     fs.rmSync(file);
     await bg.ok(["close", id]);
   });
+});
+
+// The full sizes of cases whose small versions run in load.test.ts.
+describe("load", () => {
+  test("20 clients polling one chatty session for 10 s receive its output exactly once, in order", async () => {
+    await pollerSoak(bg, 20, 10_000);
+  });
+
+  test("100 sessions started in parallel from 10 shells: distinct ids, all usable, listed, all closed", async () => {
+    await parallelStarts(bg, 10, 10);
+  });
+
+  test("1 GiB of output with no reader: bounded memory, exactly the last --max-buffer bytes, exact dropped_bytes", async () => {
+    await floodNoReader(bg, 1024 * 1024 * 1024, 8 * 1024 * 1024, "1 GiB");
+  }, 300_000);
 });
 
 describe("races at scale", () => {
