@@ -261,6 +261,13 @@ function generate(name: string, schema: Schema, context: Context): Json {
         if (/\brequired unless\b/i.test(property.description ?? "")) required.add(key);
       }
       for (const key of required) object[key] = generate(key, schema.properties[key], context);
+      // Optional waits that end normally at their bound ("Wait at most this long",
+      // "outcome 'timeout'"): a short one, so a call on an idle session comes back
+      // after 1 s rather than the 10 s default. The value is checked against the schema too.
+      for (const [key, property] of Object.entries<Schema>(schema.properties ?? {})) {
+        const boundedWait = /\bwait at most\b|outcome 'timeout'/i.test(property.description ?? "");
+        if (!required.has(key) && /_ms$/.test(key) && boundedWait) object[key] = 1_000;
+      }
       return object;
     }
     default:
