@@ -61,18 +61,22 @@ describe("memory", () => {
   });
 });
 
-// The full sizes of cases whose small versions run in load.test.ts.
+// The full sizes of cases whose small versions run in load.test.ts, in a state
+// dir of their own (parallel starts compare the whole session list).
+const loadBg = new Bg();
+afterAll(() => loadBg.cleanup());
+
 describe("load", () => {
   test("20 clients polling one chatty session for 10 s receive its output exactly once, in order", async () => {
-    await pollerSoak(bg, 20, 10_000);
+    await pollerSoak(loadBg, 20, 10_000);
   });
 
   test("100 sessions started in parallel from 10 shells: distinct ids, all usable, listed, all closed", async () => {
-    await parallelStarts(bg, 10, 10);
+    await parallelStarts(loadBg, 10, 10);
   });
 
   test("1 GiB of output with no reader: bounded memory, exactly the last --max-buffer bytes, exact dropped_bytes", async () => {
-    await floodNoReader(bg, 1024 * 1024 * 1024, 8 * 1024 * 1024, "1 GiB");
+    await floodNoReader(loadBg, 1024 * 1024 * 1024, 8 * 1024 * 1024, "1 GiB");
   }, 300_000);
 });
 
