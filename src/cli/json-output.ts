@@ -179,8 +179,12 @@ type Assert<T extends true> = T;
 export type RecordMatchesSchema = Assert<Same<Infer<typeof sessionRecord>, SessionRecord>>;
 export type ScreenMatchesSchema = Assert<Same<Infer<typeof screenOutput>, ScreenSnapshot>>;
 // The client API's results are the --json documents (src/client/api.ts).
-export type ReadMatchesSchema = Assert<Same<Infer<typeof readOutput>, Omit<api.ReadOutput, "storage_error">>>;
-export type ExecMatchesSchema = Assert<Same<Infer<typeof execOutput>, api.ExecResult>>;
+export type ReadMatchesSchema = Assert<
+  Same<Infer<typeof readOutput>, Omit<api.ReadOutput, "storage_error" | "input_end">>
+>;
+export type ExecMatchesSchema = Assert<
+  Same<Infer<typeof execOutput>, Omit<api.ExecResult, "start_offset" | "running">>
+>;
 export type LinesMatchesSchema = Assert<Same<Infer<typeof linesOutput>, api.LinesResult>>;
 export type GrepMatchesSchema = Assert<Same<Infer<typeof grepOutput>, api.GrepMatch[]>>;
 export type WaitReadyMatchesSchema = Assert<Same<Infer<typeof waitReadyOutput>, { id: number; ready: boolean }>>;

@@ -14,8 +14,9 @@ export function readDestination(): { plain: boolean; sink?: OutputSink } {
 
 async function printOutput(output: ReadOutput): Promise<void> {
   if (!outputMode.json) return;
-  // The storage error is reported as the command's error, not in its output.
-  const { storage_error: _error, ...shown } = output;
+  // The storage error is reported as the command's error, not in its output
+  // (input_end is for in-process callers).
+  const { storage_error: _error, input_end: _inputEnd, ...shown } = output;
   await printJson(shown);
 }
 

@@ -4,9 +4,11 @@
 // --json output; failures are BgtermError carrying the CLI's exit code (a
 // failure that still produced a result, such as an --until that never matched,
 // is a ResultError holding it); every operation takes a deadline (timeout_ms).
-// Two options are for in-process callers only: `sink` streams output bytes
-// exactly as they come instead of collecting them into `text`, and `data`
-// sends raw bytes.
+// Some options are for in-process callers only: `sink` streams output bytes
+// exactly as they come (with their stream offsets) instead of collecting them
+// into `text`, `data` sends raw bytes, and `connection` (poll, send) runs the
+// call on a connection kept between calls (leaseConnection, for a long-lived
+// caller such as the MCP server: it saves the connect and hello per call).
 export {
   DEFAULT_CLOSE_GRACE_MS,
   DEFAULT_IDLE_MS,
@@ -19,6 +21,7 @@ export {
   ResultError,
   type SessionRef,
 } from "./api/common.ts";
+export { type Connection, dropConnections, forgetConnection, leaseConnection } from "./api/connections.ts";
 export { type ExecOptions, type ExecResult, exec } from "./api/exec.ts";
 export { type SendOptions, type StreamedInput, send } from "./api/input.ts";
 export { close, type StartOptions, start, startSession, wait } from "./api/lifecycle.ts";

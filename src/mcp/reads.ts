@@ -5,7 +5,8 @@ import { parseRegex } from "../cli/args.ts";
 import { resolveOverwrites } from "../client/transcript.ts";
 import { PlainFilter } from "../text/plain.ts";
 import { BudgetCapture, BYTES_PER_TOKEN, DEFAULT_OUTPUT_TOKENS, MAX_OUTPUT_TOKENS, joinOmitted } from "./budget.ts";
-import { foregroundOf, type ReadResult, type SessionFiles } from "./session-api.ts";
+import type { ReadOutput as ApiReadOutput } from "../client/api.ts";
+import { foregroundOf, type SessionFiles } from "./session-api.ts";
 import type { readOutput } from "./schemas.ts";
 import type { z } from "zod";
 import { SUPPORTED_SHELLS } from "../client/exec.ts";
@@ -127,7 +128,7 @@ export interface WaitInfo {
 }
 
 // The structured result of a read-like call.
-export function readOutputOf(capture: ReadCapture, result: ReadResult, wait: WaitInfo): ReadOutput {
+export function readOutputOf(capture: ReadCapture, result: ApiReadOutput, wait: WaitInfo): ReadOutput {
   const files = capture.files;
   const meta = files.readMeta();
   const { head, tail, omitted } = capture.budget.finish();
@@ -148,7 +149,7 @@ export function readOutputOf(capture: ReadCapture, result: ReadResult, wait: Wai
   if (matched) outcome = matched.kind === "stop" ? "stopped" : "matched";
   else if (!result.running) outcome = "exited";
   else if (wait.yieldMs === 0) outcome = "no_wait";
-  else if (asked || wait.elapsedMs >= wait.yieldMs || result.to === result.from) outcome = "timeout";
+  else if (asked || wait.elapsedMs >= wait.yieldMs || result.end_offset === result.start_offset) outcome = "timeout";
   else outcome = "idle";
   const foreground = result.running ? foregroundOf(meta?.pid ?? null) : null;
   return {
@@ -157,14 +158,14 @@ export function readOutputOf(capture: ReadCapture, result: ReadResult, wait: Wai
     text,
     running: result.running,
     exit_code: result.exit_code,
-    start_offset: result.from,
-    end_offset: result.to,
-    remaining_bytes: Math.max(0, result.end - result.to),
+    start_offset: result.start_offset,
+    end_offset: result.end_offset,
+    remaining_bytes: result.remaining_bytes,
     dropped_bytes: result.dropped_bytes,
     truncated: result.truncated,
     outcome,
     matched,
-    new_output: result.to > result.from,
+    new_output: result.end_offset > result.start_offset,
     foreground: foreground && { ...foreground, shell: SUPPORTED_SHELLS.includes(foreground.name.replace(/^-/, "")) },
     alternate_screen: capture.alternateScreen(),
     yield_ms: wait.yieldMs,

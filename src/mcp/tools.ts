@@ -1,11 +1,12 @@
 // The tool handlers: each turns validated input into calls on the client API
 // (through session-api.ts) and returns structuredContent plus a compact text.
+import * as api from "../client/api.ts";
 import { DEFAULT_IDLE_MS, DEFAULT_READY_TIMEOUT_MS, DEFAULT_YIELD_MS } from "../client/api.ts";
 import { BgtermError, EXIT, timeoutError, usageError } from "../errors.ts";
 import { parseSignal } from "../pty/signals.ts";
 import { checkReader } from "../shared/refs.ts";
 import { matchLabels, parseLabelsObject } from "../shared/labels.ts";
-import { bracketPaste, encodeKey, isCursorKey } from "../text/keys.ts";
+import { encodeKey } from "../text/keys.ts";
 import { budgetBuffer, joinOmitted } from "./budget.ts";
 import {
   budgetBytes,
@@ -22,21 +23,14 @@ import type * as S from "./schemas.ts";
 import {
   buildRecord,
   closeOne,
-  execInShell,
   firstExit,
-  type Lease,
-  leaseChannel,
   listRecords,
-  modesOf,
   projectDown,
   projectUp,
   pruneSessions,
-  peekSession,
-  pollLeased,
-  pollSession,
-  type ReadResult,
   readLabels,
   resolveSession,
+  resultOf,
   type SessionFiles,
   type SessionRecord,
   screenOf,
@@ -45,8 +39,6 @@ import {
   startSession,
   tailBytes,
   waitReady,
-  watchForOutput,
-  writeInputPipelined,
 } from "./session-api.ts";
 import type { z } from "zod";
 
@@ -179,8 +171,8 @@ async function pollRead(
   input: PollRequest,
   context: CallContext,
   options: {
-    lease?: Lease;
-    sinceInput?: boolean;
+    // Send this input first (on the same kept connection); until/stop match from where it began.
+    send?: api.SendOptions;
     defaultYield?: number;
   } = {},
 ): Promise<ReadOutput> {
@@ -189,26 +181,32 @@ async function pollRead(
   const pattern = combinedPattern(patterns);
   const capture = new ReadCapture(files, input.max_output_tokens);
   const started = performance.now();
-  const pollOptions = {
+  const pollOptions: api.PollOptions = {
     reader: checkReader(input.reader ?? "default"),
     limit: input.limit_bytes,
     yield_ms: wait.ms,
     idle_ms: input.idle_ms ?? (pattern ? 0 : DEFAULT_IDLE_MS),
-    until: pattern,
-    since_input: options.sinceInput,
+    until: pattern?.source,
+    settle: false,
+    sink: capture.sink,
   };
-  // A live session answers on a kept connection; an ended one from its files.
-  const lease = options.lease ?? (await leaseChannel(files).catch(() => undefined));
+  // A live session answers on a kept connection; an ended one from its files
+  // (input needs a running session: send fails as the API says).
+  const connection = options.send
+    ? await api.leaseConnection(files.id)
+    : await api.leaseConnection(files.id).catch(() => undefined);
   // A cancelled call ends its connection: the supervisor drops the wait, and
   // output that was not acknowledged stays unread for the next read.
-  const cancel = () => lease?.channel.end();
+  const cancel = () => connection?.cancel();
   context.signal?.addEventListener("abort", cancel, { once: true });
-  let read: ReadResult;
+  let read: api.ReadOutput;
   try {
     read = await withProgress(context, `waiting for output of session ${files.id}`, () =>
-      lease
-        ? pollLeased(files, lease, pollOptions, capture.sink, () => context.signal?.aborted === true)
-        : pollSession(files, pollOptions, capture.sink),
+      resultOf(
+        options.send
+          ? api.send(files.id, { ...options.send, ...pollOptions, connection })
+          : api.poll(files.id, { ...pollOptions, connection }),
+      ),
     );
   } finally {
     context.signal?.removeEventListener("abort", cancel);
@@ -295,28 +293,17 @@ export async function sendTool(
   const keyNames = input.keys ?? [];
   for (const name of keyNames) encodeKey(name); // unknown keys fail before anything is sent
   combinedPattern(input); // invalid regexes fail before anything is sent
-  const lease = await leaseChannel(files);
-  try {
-    const text = input.text;
-    const multiline = text?.includes("\n") ?? false;
-    const needModes = keyNames.some(isCursorKey) || (multiline && (input.paste ?? "auto") === "auto");
-    const modes = needModes ? await modesOf(files, lease.channel) : { applicationCursor: false, bracketedPaste: false };
-    const keys = keyNames.map((name) => encodeKey(name, modes)).join("");
-    const enter = input.enter ?? true;
-    const parts: Uint8Array[] = [];
-    if (text !== undefined) {
-      const paste = input.paste === "always" || (input.paste !== "never" && multiline && modes.bracketedPaste);
-      parts.push(paste ? bracketPaste(Buffer.from(text)) : Buffer.from(text));
-      if (enter) parts.push(Buffer.from("\r"));
-    } else if (keys === "" && enter) parts.push(Buffer.from("\r"));
-    parts.push(Buffer.from(keys));
-    // The wait travels with the input; the input's acknowledgement tells where it began.
-    await writeInputPipelined(files, lease.channel, Buffer.concat(parts));
-  } catch (error) {
-    lease.release(false);
-    throw error;
-  }
-  const output = await pollRead(files, input, context, { lease, sinceInput: true });
+  // Text is typed (pasted when multi-line, as the program asked), then Enter, then the keys.
+  const enter = input.enter ?? true;
+  const send: api.SendOptions =
+    input.text === undefined
+      ? { keys: keyNames, enter }
+      : {
+          data: Buffer.from(input.text),
+          keys: enter ? ["Enter", ...keyNames] : keyNames,
+          paste: input.paste === "always" ? true : input.paste === "never" ? false : undefined,
+        };
+  const output = await pollRead(files, input, context, { send });
   return result(output, renderRead(output));
 }
 
@@ -331,7 +318,9 @@ export async function readTool(input: z.infer<typeof S.readInput>, context: Call
     if (targets.length > 1) throw usageError("from_offset reads one session");
     const files = targets[0]!;
     const capture = new ReadCapture(files, input.max_output_tokens);
-    const read = await peekSession(files, { reader, from: input.from_offset, limit: input.limit_bytes }, capture.sink);
+    const read = await resultOf(
+      api.read(files.id, { reader, from: input.from_offset, limit: input.limit_bytes, sink: capture.sink }),
+    );
     const output = readOutputOf(capture, read, {
       yieldMs: 0,
       elapsedMs: 0,
@@ -344,30 +333,22 @@ export async function readTool(input: z.infer<typeof S.readInput>, context: Call
   if (targets.length > 1) {
     const wait = clampWait(input.yield_ms, DEFAULT_YIELD_MS, context);
     const pattern = combinedPattern(input);
-    const cancel = { channels: [] as Lease["channel"][] };
     try {
-      files = await withProgress(context, "waiting for output", () =>
-        Promise.any(
-          targets.map(async (target) => {
-            const has = await watchForOutput(
-              target,
-              {
-                reader,
-                yield_ms: wait.ms,
-                idle_ms: input.idle_ms ?? (pattern ? 0 : DEFAULT_IDLE_MS),
-                until: pattern,
-              },
-              cancel,
-            );
-            if (!has) throw new Error("no output");
-            return target;
-          }),
+      const first = await withProgress(context, "waiting for output", () =>
+        api.firstWithOutput(
+          targets.map((target) => target.id),
+          {
+            reader,
+            yield_ms: wait.ms,
+            idle_ms: input.idle_ms ?? (pattern ? 0 : DEFAULT_IDLE_MS),
+            until: pattern?.source,
+            settle: false,
+          },
         ),
       );
+      files = targets.find((target) => target.id === first) ?? files;
     } catch {
       throw timeoutError(`none of the sessions had unread output within ${wait.ms} ms`);
-    } finally {
-      for (const channel of cancel.channels) channel.end();
     }
     const output = await pollRead(files, { ...input, yield_ms: 0, idle_ms: 0 }, context);
     return result(output, renderRead(output));
@@ -389,10 +370,25 @@ export async function execTool(
     files = await ownShell(state, context);
   }
   const timeout = clampWait(input.timeout_ms, 30_000, context);
-  const outcome = await withProgress(context, `running in session ${files.id}`, () =>
-    execInShell(files, input.command, timeout.ms, input.interrupt ?? true),
-  );
-  const budgeted = budgetBuffer(outcome.raw, outcome.raw_offset, budgetBytes(input.max_output_tokens));
+  // The output as the terminal gave it, with where it starts in the stream.
+  let raw = Buffer.alloc(0);
+  const sink = { write: (chunk: Uint8Array) => void (raw = Buffer.from(chunk)) };
+  const outcome = await withProgress(context, `running in session ${files.id}`, async () => {
+    try {
+      return await api.exec(files.id, {
+        command: input.command,
+        timeout_ms: timeout.ms,
+        interrupt: input.interrupt ?? true,
+        sink,
+        raw: true,
+      });
+    } catch (error) {
+      // Still running after the timeout: a result, not an error.
+      if (error instanceof api.ResultError && error.exitCode === EXIT.timeout) return error.result as api.ExecResult;
+      throw error;
+    }
+  });
+  const budgeted = budgetBuffer(raw, outcome.start_offset ?? 0, budgetBytes(input.max_output_tokens));
   const render = (bytes: Buffer) => renderText(bytes, "text");
   const output = budgeted.omitted
     ? joinOmitted(render(budgeted.head), budgeted.omitted, render(budgeted.tail))
@@ -403,17 +399,11 @@ export async function execTool(
     output,
     timed_out: outcome.timed_out,
     duration_ms: outcome.duration_ms,
-    running: outcome.running,
+    running: outcome.running ?? true,
     timeout_ms: timeout.ms,
     ...(timeout.requested === undefined ? {} : { timeout_requested_ms: timeout.requested }),
     omitted: budgeted.omitted,
   };
-  if (outcome.exit_code === null && !outcome.running) {
-    throw new BgtermError(
-      EXIT.notRunning,
-      `session ${files.id}'s shell exited (code ${outcome.shell_exit_code ?? "unknown"}) before the command finished`,
-    );
-  }
   const status = outcome.timed_out
     ? outcome.exit_code === null
       ? `timed out after ${timeout.ms} ms; still running in session ${files.id}`

@@ -47,9 +47,35 @@ describe("reading and writing", () => {
     expect(reply.text).toContain("hello api");
     expect(Object.keys(reply).sort()).toEqual(
       Object.keys(await bg.json(["read", String(cat)]))
-        .concat("matched")
+        .concat("matched", "input_end")
         .sort(),
     );
+  });
+
+  test("a kept connection serves several calls; send says where its input began", async () => {
+    const connection = await api.leaseConnection(cat);
+    const reply = await api.send(cat, { text: "kept one", until: "kept one[^]*kept one", reader: "kept", connection });
+    expect(reply.matched).toBe(true);
+    // The input began inside what this read delivered (the reader started at 0).
+    expect(reply.input_end).toBeGreaterThanOrEqual(reply.start_offset);
+    expect(reply.input_end).toBeLessThan(reply.end_offset);
+    const fromInput = await api.read(cat, { from: reply.input_end, limit: reply.end_offset - reply.input_end! });
+    expect(fromInput.text).toContain("kept one");
+    // Released after the call, the same connection serves the next one.
+    const again = await api.leaseConnection(cat);
+    expect(again.channel).toBe(connection.channel);
+    const offsets: number[] = [];
+    const next = await api.poll(cat, {
+      reader: "kept",
+      yield_ms: 0,
+      connection: again,
+      sink: { write: (_, at) => void offsets.push(at) },
+    });
+    expect(next.running).toBe(true);
+    const third = await api.leaseConnection(cat);
+    expect(third.channel).toBe(connection.channel);
+    third.release(false);
+    expect(offsets.every((at) => at >= reply.end_offset)).toBe(true);
   });
 
   test("read --peek leaves the cursor; read moves it", async () => {
@@ -93,6 +119,22 @@ describe("reading and writing", () => {
       { id: sh, name: null, line: lines.lines.indexOf("42") + lines.start_line, text: "42" },
     ]);
     expect(api.history(sh).at(-1)).toMatchObject({ command: "echo $((6 * 7)); false", exit_code: 1, source: "exec" });
+  });
+
+  test("exec with raw: the sink gets the terminal's bytes at their stream offset", async () => {
+    let raw = Buffer.alloc(0);
+    let at = -1;
+    const sink = {
+      write: (chunk: Uint8Array, offset: number) => {
+        raw = Buffer.from(chunk);
+        at = offset;
+      },
+    };
+    const run = await api.exec(sh, { command: "echo raw-$((1 + 1))", timeout_ms: 30_000, sink, raw: true });
+    expect(run).toMatchObject({ exit_code: 0, output: "", running: true, start_offset: at });
+    expect(raw.toString()).toContain("raw-2\r\n");
+    const stored = await api.read(sh, { from: at, limit: raw.length, reader: "raw" });
+    expect(stored.text).toBe(raw.toString());
   });
 });
 

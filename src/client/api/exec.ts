@@ -18,6 +18,9 @@ export interface ExecOptions extends Deadline {
   pager?: boolean;
   // In-process only: the output bytes go here; `output` stays empty.
   sink?: OutputSink;
+  // In-process only: the sink gets the bytes as the terminal gave them (CRLF
+  // kept) with their stream offset, and the result says start_offset and running.
+  raw?: boolean;
 }
 
 export interface ExecResult {
@@ -28,6 +31,10 @@ export interface ExecResult {
   // The output outgrew the session's retention: `output` is its retained tail.
   truncated: boolean;
   omitted_bytes: number;
+  // With raw (in-process only): where the output starts in the session's
+  // stream, and whether the shell still runs.
+  start_offset?: number;
+  running?: boolean;
 }
 
 // Runs a command line in the session's shell; resolves with its output and
@@ -45,8 +52,8 @@ export async function exec(session: SessionRef, options: ExecOptions): Promise<E
       allow_interactive: options.allow_interactive,
       pager: options.pager,
     });
-    const output = normaliseNewlines(run.raw);
-    if (options.sink) await options.sink.write(output, 0);
+    const output = options.raw ? run.raw : normaliseNewlines(run.raw);
+    if (options.sink) await options.sink.write(output, options.raw ? run.raw_offset : 0);
     const execResult: ExecResult = {
       exit_code: run.exit_code,
       output: options.sink ? "" : output.toString("utf8"),
@@ -54,6 +61,7 @@ export async function exec(session: SessionRef, options: ExecOptions): Promise<E
       duration_ms: run.duration_ms,
       truncated: run.truncated,
       omitted_bytes: run.omitted_bytes,
+      ...(options.raw ? { start_offset: run.raw_offset, running: run.running } : {}),
     };
     if (execResult.exit_code !== null) return execResult;
     if (run.error) throw new ResultError(new BgtermError(run.error.code, run.error.message), execResult);

@@ -37,32 +37,45 @@ export async function send(session: SessionRef, options: SendOptions = {}): Prom
   const timeout = options.timeout_ms ?? (options.yield_ms ?? DEFAULT_YIELD_MS) + REQUEST_TIMEOUT_MS;
   return withDeadline(timeout, noAnswer(files, timeout), async (scope) => {
     const spec = waitSpec(options); // a bad pattern fails before anything is sent
-    const channel = await scope.connectRunning(files);
-    const data = options.data;
-    const multiLine = data === undefined ? false : data instanceof Uint8Array ? data.includes(10) : data.multiLine;
-    // Cursor keys and pastes are encoded the way the program asked for them.
-    const needModes = keyNames.some(isCursorKey) || (data !== undefined && options.paste === undefined && multiLine);
-    const modes = needModes ? await terminalModes(files, channel) : { applicationCursor: false, bracketedPaste: false };
-    const keys = Buffer.from(keyNames.map((name) => encodeKey(name, modes)).join(""));
-    let input: Uint8Array | AsyncIterable<Uint8Array>;
-    if (data !== undefined) {
-      const paste = options.paste ?? (modes.bracketedPaste && multiLine);
-      const [start, end] = paste ? [PASTE_START, PASTE_END] : [Buffer.alloc(0), Buffer.alloc(0)];
-      // A stream (stdin) is passed on as it comes, never joined whole.
-      input =
-        data instanceof Uint8Array
-          ? Buffer.concat([start, data, end, keys])
-          : (async function* () {
-              yield start;
-              yield* data.pieces;
-              yield end;
-              yield keys;
-            })();
-    } else if (options.text !== undefined)
-      input = Buffer.concat([Buffer.from(enter ? `${options.text}\r` : options.text), keys]);
-    else if (keys.length === 0 && enter) input = Buffer.from("\r");
-    else input = keys;
-    await pipelineInput(files, channel, input);
+    // A kept connection (options.connection) serves the input and the wait.
+    const kept = options.connection;
+    const channel = kept ? kept.channel : await scope.connectRunning(files);
+    try {
+      const data = options.data;
+      const multiLine = data === undefined ? false : data instanceof Uint8Array ? data.includes(10) : data.multiLine;
+      // Cursor keys and pastes are encoded the way the program asked for them.
+      const needModes = keyNames.some(isCursorKey) || (data !== undefined && options.paste === undefined && multiLine);
+      const modes = needModes
+        ? await terminalModes(files, channel)
+        : { applicationCursor: false, bracketedPaste: false };
+      const keys = Buffer.from(keyNames.map((name) => encodeKey(name, modes)).join(""));
+      let input: Uint8Array | AsyncIterable<Uint8Array>;
+      if (data !== undefined) {
+        const paste = options.paste ?? (modes.bracketedPaste && multiLine);
+        const [start, end] = paste ? [PASTE_START, PASTE_END] : [Buffer.alloc(0), Buffer.alloc(0)];
+        // A stream (stdin) is passed on as it comes, never joined whole.
+        input =
+          data instanceof Uint8Array
+            ? Buffer.concat([start, data, end, keys])
+            : (async function* () {
+                yield start;
+                yield* data.pieces;
+                yield end;
+                yield keys;
+              })();
+      } else if (options.text !== undefined)
+        input = Buffer.concat([Buffer.from(enter ? `${options.text}\r` : options.text), keys]);
+      else if (keys.length === 0 && enter) input = Buffer.from("\r");
+      else input = keys;
+      await pipelineInput(files, channel, input);
+    } catch (error) {
+      kept?.release(false);
+      throw error;
+    }
     return pollFiles(files, channel, { ...options, ...spec, until: options.until }, { since_input: true });
+  }).catch((error) => {
+    // A kept connection still in use when time ran out ends with the call.
+    options.connection?.cancel();
+    throw error;
   });
 }

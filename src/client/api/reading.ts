@@ -30,6 +30,7 @@ import {
   type SessionRef,
   withDeadline,
 } from "./common.ts";
+import type { Connection } from "./connections.ts";
 
 export interface ReadOptions extends Deadline {
   // Whose unread cursor to use and move (default "default").
@@ -38,8 +39,12 @@ export interface ReadOptions extends Deadline {
   limit?: number;
   // Strip escape sequences and turn CRLF into LF.
   plain?: boolean;
-  // In-process only: the bytes go here, exactly as read; `text` stays empty.
+  // In-process only: the bytes go here, exactly as read, with their stream
+  // offsets (without plain); `text` stays empty.
   sink?: OutputSink;
+  // In-process only: read on this kept connection (connections.ts), released
+  // after; if its supervisor went away before any output, answered from files.
+  connection?: Connection;
 }
 
 export interface WaitOptions {
@@ -55,6 +60,8 @@ export interface WaitOptions {
   // The settled wait (without until, idle above 0): return after this much
   // uninterrupted output (default 1000).
   max_stream_ms?: number;
+  // false: quiet alone ends the wait, settled or not (default true).
+  settle?: boolean;
 }
 
 export interface PollOptions extends ReadOptions, WaitOptions {}
@@ -74,6 +81,9 @@ export interface ReadOutput {
   matched?: boolean;
   // Set when the supervisor could not store output (disk full).
   storage_error?: string;
+  // In-process only (send): the output end just before the input was written,
+  // where until/stop matches begin.
+  input_end?: number;
 }
 
 // Collects delivered bytes as text (or passes them on to options.sink) and
@@ -82,14 +92,16 @@ function readCollector(files: SessionFiles, options: ReadOptions) {
   const plain = options.plain ? new PlainFilter() : undefined;
   const decoder = new TextDecoder("utf-8");
   let text = "";
-  const take = async (bytes: Uint8Array) => {
-    if (options.sink) await options.sink.write(bytes, 0);
+  const take = async (bytes: Uint8Array, offset: number) => {
+    if (options.sink) await options.sink.write(bytes, offset);
     else text += decoder.decode(bytes, { stream: true });
   };
   return {
-    sink: { write: (chunk: Uint8Array) => take(plain ? plain.push(chunk) : chunk) } satisfies OutputSink,
+    sink: {
+      write: (chunk: Uint8Array, offset: number) => take(plain ? plain.push(chunk) : chunk, offset),
+    } satisfies OutputSink,
     async finish(result: ReadResult): Promise<ReadOutput> {
-      await take(plain?.flush() ?? new Uint8Array(0));
+      if (plain) await take(plain.flush(), result.to);
       text += decoder.decode();
       return {
         id: files.id,
@@ -104,6 +116,7 @@ function readCollector(files: SessionFiles, options: ReadOptions) {
         truncated: result.truncated,
         ...(result.matched === undefined ? {} : { matched: result.matched }),
         ...(result.storage_error ? { storage_error: result.storage_error } : {}),
+        ...(result.input_end === undefined ? {} : { input_end: result.input_end }),
       };
     },
   };
@@ -134,7 +147,7 @@ export function waitSpec(options: WaitOptions) {
     until,
     match_raw: options.match_raw === true,
     // Without until, quiet alone does not end the wait: the program must have settled.
-    settle: until === undefined && idle > 0,
+    settle: options.settle !== false && until === undefined && idle > 0,
     max_stream_ms: checkInteger(options.max_stream_ms, "max_stream_ms", 1, FOREVER_MS) ?? DEFAULT_MAX_STREAM_MS,
   };
 }
@@ -151,36 +164,69 @@ export async function pollFiles(
   const limit = checkInteger(options.limit, "limit", 1, Number.MAX_SAFE_INTEGER);
   const collect = readCollector(files, options);
   let matchText = "";
-  const plain = spec.match_raw ? undefined : new PlainFilter();
-  const decoder = new TextDecoder();
-  const offline = () =>
-    readOffline(
+  const offline = () => {
+    // An ended session: until is checked here, against what the files gave.
+    const plain = spec.match_raw ? undefined : new PlainFilter();
+    const decoder = new TextDecoder();
+    return readOffline(
       files,
       { reader, limit, advance: true },
       {
-        async write(chunk) {
+        async write(chunk, offset) {
           if (spec.until) matchText += decoder.decode(plain ? plain.push(chunk) : chunk, { stream: true });
-          await collect.sink.write(chunk);
+          await collect.sink.write(chunk, offset);
         },
       },
     );
-  const result = await withSession(
-    files,
-    (live) => pollLive(files, live, { reader, limit, ...spec, ...extra }, collect.sink),
-    offline,
-    channel,
-  );
+  };
+  const live = (on: ClientChannel, sink: OutputSink) => pollLive(files, on, { reader, limit, ...spec, ...extra }, sink);
+  const result = options.connection
+    ? await pollKept(files, options.connection, live, collect.sink, offline)
+    : await withSession(files, (on) => live(on, collect.sink), offline, channel);
   if (spec.until && result.matched === undefined) {
     result.matched = new RegExp(spec.until.source, spec.until.flags).test(matchText);
   }
   return checkRead(await collect.finish(result));
 }
 
+// A read on a kept connection, released after (kept only if it went cleanly);
+// if the supervisor went away before delivering anything, the read is answered
+// by the session (live again or from its files) instead.
+async function pollKept(
+  files: SessionFiles,
+  connection: Connection,
+  live: (channel: ClientChannel, sink: OutputSink) => Promise<ReadResult>,
+  sink: OutputSink,
+  offline: () => Promise<ReadResult>,
+): Promise<ReadResult> {
+  let delivered = false;
+  const counting: OutputSink = {
+    write: (chunk, offset) => {
+      delivered = true;
+      return sink.write(chunk, offset);
+    },
+  };
+  try {
+    const result = await live(connection.channel, counting);
+    connection.release(true);
+    return result;
+  } catch (error) {
+    connection.release(false);
+    if (connection.cancelled) throw new BgtermError(EXIT.internal, `the read of session ${files.id} was cancelled`);
+    if (!connection.channel.closed || delivered) throw error;
+    return withSession(files, (on) => live(on, sink), offline);
+  }
+}
+
 // Waits (bounded) for output and reads what this reader has not read yet.
 export async function poll(session: SessionRef, options: PollOptions = {}): Promise<ReadOutput> {
   const files = resolve(session);
   const timeout = options.timeout_ms ?? (options.yield_ms ?? DEFAULT_YIELD_MS) + REQUEST_TIMEOUT_MS;
-  return withDeadline(timeout, noAnswer(files, timeout), () => pollFiles(files, undefined, options));
+  return withDeadline(timeout, noAnswer(files, timeout), () => pollFiles(files, undefined, options)).catch((error) => {
+    // A kept connection still in use when time ran out ends with the call.
+    options.connection?.cancel();
+    throw error;
+  });
 }
 
 // Watches several sessions without consuming anything; resolves with the id
