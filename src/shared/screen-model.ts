@@ -132,6 +132,8 @@ export class ScreenModel {
         const term = await this.create(end());
         // Parsing leaves much garbage behind; collect as we go, not at the end.
         const collector = feedCollector();
+        // A full collection stalls the process: none while a screen request waits.
+        let uncollected = 0;
         while (this.fed < end()) {
           const kept = this.kept.length > 0 ? this.keptStart : Number.POSITIVE_INFINITY;
           const retained = Math.min(this.ring.retainedStart(end()), kept);
@@ -143,9 +145,17 @@ export class ScreenModel {
           parseNow(term, bytes);
           this.fed += bytes.length;
           this.serveWaiters(end());
-          // Sockets and capture get their turn between slices.
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          collector.add(bytes.length);
+          // Sockets and capture get their turn between slices. While a screen
+          // request waits, a timer turn (not an immediate) lets the PTY be read
+          // too, so a flood is seen as such and the request answered.
+          await new Promise<void>((resolve) =>
+            this.waiters.size > 0 ? setTimeout(resolve, 0) : setImmediate(resolve),
+          );
+          uncollected += bytes.length;
+          if (this.waiters.size === 0) {
+            collector.add(uncollected);
+            uncollected = 0;
+          }
         }
       } finally {
         this.feeding = undefined;
@@ -164,11 +174,22 @@ export class ScreenModel {
     return new Promise<void>((resolve) => {
       const waiter: Waiter = { target, deadline: performance.now() + waitMs, resolve };
       this.waiters.add(waiter);
+      // The deadline is checked between slices and as output arrives; also
+      // at the deadline itself, should a slice run long.
+      setTimeout(() => this.serveWaiters(end()), waitMs + 1);
       this.catchUp(end).catch(() => this.serveWaiters(end(), true));
     });
   }
 
+  // Output was stored up to `end`: a screen request waiting through a flood
+  // is answered now, between two slices, without waiting for the next one.
+  outputArrived(end: number): void {
+    if (this.waiters.size > 0) this.serveWaiters(end);
+  }
+
   private serveWaiters(end: number, all = false): void {
+    // Nothing to show before the emulator exists (it may still be loading).
+    if (!this.term && !all) return;
     const now = performance.now();
     for (const waiter of this.waiters) {
       const flooding = end > waiter.target && now >= waiter.deadline;
