@@ -16,6 +16,8 @@ import { serializeRow } from "./sgr.ts";
 // One slice parses in a few ms even for the slowest output (many short lines).
 const FEED_SLICE = 32 * 1024;
 const DEFAULT_SCROLLBACK = 1000;
+// Parsing time after which the event loop polls I/O (sockets, the PTY).
+const IO_TURN_MS = 8;
 // Output kept in memory for the emulator once retention has dropped it.
 const MAX_KEPT = 4 * 1024 * 1024;
 
@@ -134,6 +136,7 @@ export class ScreenModel {
         const collector = feedCollector();
         // A full collection stalls the process: none while a screen request waits.
         let uncollected = 0;
+        let lastIoTurn = performance.now();
         while (this.fed < end()) {
           const kept = this.kept.length > 0 ? this.keptStart : Number.POSITIVE_INFINITY;
           const retained = Math.min(this.ring.retainedStart(end()), kept);
@@ -145,12 +148,18 @@ export class ScreenModel {
           parseNow(term, bytes);
           this.fed += bytes.length;
           this.serveWaiters(end());
-          // Sockets and capture get their turn between slices. While a screen
-          // request waits, a timer turn (not an immediate) lets the PTY be read
-          // too, so a flood is seen as such and the request answered.
-          await new Promise<void>((resolve) =>
-            this.waiters.size > 0 ? setTimeout(resolve, 0) : setImmediate(resolve),
-          );
+          // Sockets and capture get their turn between slices. Chained
+          // immediates do not poll I/O in Bun (a new client's request sat
+          // unread for 70+ ms during a catch-up): a timer turn (~1 ms) does,
+          // at least every IO_TURN_MS of parsing, and after each slice while
+          // a screen request waits (so output past it is seen at once).
+          const now = performance.now();
+          if (this.waiters.size > 0 || now - lastIoTurn >= IO_TURN_MS) {
+            await new Promise<void>((resolve) => setTimeout(resolve, 0));
+            lastIoTurn = performance.now();
+          } else {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
           uncollected += bytes.length;
           if (this.waiters.size === 0) {
             collector.add(uncollected);
