@@ -16,6 +16,8 @@ import { serializeRow } from "./sgr.ts";
 // One slice parses in a few ms even for the slowest output (many short lines).
 const FEED_SLICE = 32 * 1024;
 const DEFAULT_SCROLLBACK = 1000;
+// Parsing time after which the event loop polls I/O (sockets, the PTY).
+const IO_TURN_MS = 8;
 // Output kept in memory for the emulator once retention has dropped it.
 const MAX_KEPT = 4 * 1024 * 1024;
 
@@ -132,6 +134,9 @@ export class ScreenModel {
         const term = await this.create(end());
         // Parsing leaves much garbage behind; collect as we go, not at the end.
         const collector = feedCollector();
+        // A full collection stalls the process: none while a screen request waits.
+        let uncollected = 0;
+        let lastIoTurn = performance.now();
         while (this.fed < end()) {
           const kept = this.kept.length > 0 ? this.keptStart : Number.POSITIVE_INFINITY;
           const retained = Math.min(this.ring.retainedStart(end()), kept);
@@ -143,9 +148,23 @@ export class ScreenModel {
           parseNow(term, bytes);
           this.fed += bytes.length;
           this.serveWaiters(end());
-          // Sockets and capture get their turn between slices.
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          collector.add(bytes.length);
+          // Sockets and capture get their turn between slices. Chained
+          // immediates do not poll I/O in Bun (a new client's request sat
+          // unread for 70+ ms during a catch-up): a timer turn (~1 ms) does,
+          // at least every IO_TURN_MS of parsing, and after each slice while
+          // a screen request waits (so output past it is seen at once).
+          const now = performance.now();
+          if (this.waiters.size > 0 || now - lastIoTurn >= IO_TURN_MS) {
+            await new Promise<void>((resolve) => setTimeout(resolve, 0));
+            lastIoTurn = performance.now();
+          } else {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
+          uncollected += bytes.length;
+          if (this.waiters.size === 0) {
+            collector.add(uncollected);
+            uncollected = 0;
+          }
         }
       } finally {
         this.feeding = undefined;
@@ -164,11 +183,22 @@ export class ScreenModel {
     return new Promise<void>((resolve) => {
       const waiter: Waiter = { target, deadline: performance.now() + waitMs, resolve };
       this.waiters.add(waiter);
+      // The deadline is checked between slices and as output arrives; also
+      // at the deadline itself, should a slice run long.
+      setTimeout(() => this.serveWaiters(end()), waitMs + 1);
       this.catchUp(end).catch(() => this.serveWaiters(end(), true));
     });
   }
 
+  // Output was stored up to `end`: a screen request waiting through a flood
+  // is answered now, between two slices, without waiting for the next one.
+  outputArrived(end: number): void {
+    if (this.waiters.size > 0) this.serveWaiters(end);
+  }
+
   private serveWaiters(end: number, all = false): void {
+    // Nothing to show before the emulator exists (it may still be loading).
+    if (!this.term && !all) return;
     const now = performance.now();
     for (const waiter of this.waiters) {
       const flooding = end > waiter.target && now >= waiter.deadline;

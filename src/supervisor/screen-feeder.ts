@@ -18,8 +18,10 @@ const SCREEN_EAGER_BYTES = 2 * 1024 * 1024;
 // Quiet time after which the emulator (if any) catches up.
 const SCREEN_IDLE_FEED_MS = 50;
 // How long `screen` waits for the emulator while output keeps coming: after
-// that it gets the screen as of the last parsed slice (named by end_offset).
-const SCREEN_FLOOD_WAIT_MS = 10;
+// that, as soon as output arrived past the request (the program is still
+// writing), it gets the screen as of the last parsed slice (named by
+// end_offset). Quiet output is always parsed to the end first: exact.
+const SCREEN_FLOOD_WAIT_MS = 3;
 
 export class ScreenFeeder {
   private readonly model: ScreenModel;
@@ -46,6 +48,7 @@ export class ScreenFeeder {
 
   // Called for every stored chunk.
   outputArrived(chunk: Uint8Array): void {
+    this.model.outputArrived(this.log.end);
     // A query is answered once the emulator has parsed up to it: now.
     if (this.queries.scan(chunk)) {
       void this.model.catchUp(this.end);
