@@ -94,8 +94,12 @@ export function encodeKey(name: string, modes: KeyModes = { applicationCursor: f
   );
 }
 
+// The two halves, for a paste that is streamed in pieces.
+export const PASTE_START = Buffer.from("\x1b[200~");
+export const PASTE_END = Buffer.from("\x1b[201~");
+
 // Wraps a paste the way a terminal does when the program enabled bracketed
 // paste (ESC [ ? 2004 h), so editors and REPLs take it as one paste.
 export function bracketPaste(data: Uint8Array): Buffer {
-  return Buffer.concat([Buffer.from("\x1b[200~"), data, Buffer.from("\x1b[201~")]);
+  return Buffer.concat([PASTE_START, data, PASTE_END]);
 }

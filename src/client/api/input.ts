@@ -1,6 +1,6 @@
 // Input: send types text and keys, then waits like poll.
 import { usageError } from "../../errors.ts";
-import { encodeKey, isCursorKey } from "../../text/keys.ts";
+import { encodeKey, isCursorKey, PASTE_END, PASTE_START } from "../../text/keys.ts";
 import { pipelineInput, terminalModes } from "../requests.ts";
 import { DEFAULT_YIELD_MS, noAnswer, REQUEST_TIMEOUT_MS, resolve, type SessionRef, withDeadline } from "./common.ts";
 import { pollFiles, type PollOptions, type ReadOutput, waitSpec } from "./reading.ts";
@@ -22,9 +22,6 @@ export interface StreamedInput {
   multiLine: boolean;
   pieces: AsyncIterable<Uint8Array>;
 }
-
-const PASTE_START = Buffer.from("\x1b[200~");
-const PASTE_END = Buffer.from("\x1b[201~");
 
 // Types text and keys, then waits like poll, matching only output that came
 // after the input. With neither text nor keys, sends Enter.
