@@ -7,28 +7,14 @@ import { afterAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
 import { BIN, Bg } from "../helpers.ts";
+import { RAW, runBounded } from "./bounded.ts";
 import { floodNoReader, parallelStarts, pollerSoak } from "./load-cases.ts";
+
+// Many racing clients at full size: a hang is declared after two minutes.
+const HANG_MS = 120_000;
 
 const bg = new Bg();
 afterAll(() => bg.cleanup());
-
-const RAW = /\b(ENOENT|EEXIST|EPIPE|ECONNRESET|EBADF|errno)\b/;
-
-async function runBounded(args: string[], hangMs = 120_000) {
-  const child = Bun.spawn([BIN, ...args], { env: bg.env(), stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, hangMs);
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  clearTimeout(timer);
-  return { code, stdout, stderr, timedOut };
-}
 
 function peakRssKiB(pid: number): number {
   return Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
@@ -93,32 +79,34 @@ describe("races at scale", () => {
       }
     };
     for (let round = 0; round < 10; round++) {
-      const starts = Array.from({ length: 8 }, () => runBounded(["start", "cat"]));
+      const starts = Array.from({ length: 8 }, () => runBounded(bg, ["start", "cat"], HANG_MS));
       await Bun.sleep(round * 5);
-      tally([await runBounded(["close", "--all"])]);
+      tally([await runBounded(bg, ["close", "--all"], HANG_MS)]);
       tally(await Promise.all(starts));
-      tally([await runBounded(["close", "--all"])]);
+      tally([await runBounded(bg, ["close", "--all"], HANG_MS)]);
     }
     let extraLive = 0;
     for (let round = 0; round < 3; round++) {
       tally(
-        await Promise.all(Array.from({ length: 20 }, () => runBounded(["start", "-n", "web", "--replace", "cat"]))),
+        await Promise.all(
+          Array.from({ length: 20 }, () => runBounded(bg, ["start", "-n", "web", "--replace", "cat"], HANG_MS)),
+        ),
       );
       const records = JSON.parse(await bg.ok(["ls", "--json"]));
       const live = records.filter((r: any) => r.name === "web" && r.state === "running").length;
       if (live !== 1) extraLive++;
-      tally([await runBounded(["close", "--all"])]);
+      tally([await runBounded(bg, ["close", "--all"], HANG_MS)]);
     }
     for (let round = 0; round < 10; round++) {
       await bg.start(["-n", "reused", "cat"]);
       tally(
         await Promise.all([
-          ...Array.from({ length: 4 }, () => runBounded(["start", "-n", "reused", "--reuse", "cat"])),
-          runBounded(["close", "reused"]),
-          runBounded(["close", "reused"]),
+          ...Array.from({ length: 4 }, () => runBounded(bg, ["start", "-n", "reused", "--reuse", "cat"], HANG_MS)),
+          runBounded(bg, ["close", "reused"], HANG_MS),
+          runBounded(bg, ["close", "reused"], HANG_MS),
         ]),
       );
-      tally([await runBounded(["close", "--all"])]);
+      tally([await runBounded(bg, ["close", "--all"], HANG_MS)]);
     }
     console.log(
       `FIGURE races: ${clients} racing clients, ${hangs} hangs, ${raw} raw errors, ${extraLive} rounds without exactly one --replace winner`,

@@ -5,40 +5,16 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
-import { BIN, Bg, eventually, processAlive } from "../helpers.ts";
+import { Bg, eventually, processAlive } from "../helpers.ts";
+import { liveNamed, RAW, runBounded } from "./bounded.ts";
 
 const bg = new Bg();
 afterAll(() => bg.cleanup());
 
-// A hang shows as timedOut (the client is killed after hangMs), not as a stuck test.
-async function runBounded(args: string[], hangMs = 60_000) {
-  const child = Bun.spawn([BIN, ...args], { env: bg.env(), stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, hangMs);
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  clearTimeout(timer);
-  return { code, stdout, stderr, timedOut };
-}
-
-// A system error leaking through instead of a sentence.
-const RAW = /\b(ENOENT|EEXIST|EPIPE|ECONNRESET|EBADF|errno)\b/;
-
-async function liveNamed(name: string): Promise<number[]> {
-  const records = JSON.parse((await bg.ok(["ls", "--json"])).trim());
-  return records.filter((r: any) => r.name === name && r.state === "running").map((r: any) => r.id);
-}
-
 describe("races", () => {
   test("--replace racing --replace: one live session under the name, no raw errors", async () => {
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => runBounded(["start", "-n", "web", "--replace", "cat"])),
+      Array.from({ length: 6 }, () => runBounded(bg, ["start", "-n", "web", "--replace", "cat"])),
     );
     for (const result of results) {
       expect(result.timedOut).toBe(false);
@@ -46,13 +22,13 @@ describe("races", () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/^\d+\n$/);
     }
-    expect(await liveNamed("web")).toHaveLength(1);
+    expect(await liveNamed(bg, "web")).toHaveLength(1);
     await bg.ok(["close", "web"]);
   });
 
   test("concurrent close of one session: the losers succeed quietly", async () => {
     const id = await bg.start(["cat"]);
-    const results = await Promise.all(Array.from({ length: 6 }, () => runBounded(["close", id])));
+    const results = await Promise.all(Array.from({ length: 6 }, () => runBounded(bg, ["close", id])));
     for (const result of results) {
       expect(result.timedOut).toBe(false);
       expect(result.stderr).not.toMatch(RAW);
@@ -69,10 +45,10 @@ describe("unreachable supervisors", () => {
     process.kill(info.supervisor_pid, "SIGSTOP");
     try {
       const clients = await Promise.all([
-        runBounded(["poll", id, "--yield", "100"]),
-        runBounded(["read", id]),
-        runBounded(["send", id, "x", "--yield", "100"]),
-        runBounded(["screen", id]),
+        runBounded(bg, ["poll", id, "--yield", "100"]),
+        runBounded(bg, ["read", id]),
+        runBounded(bg, ["send", id, "x", "--yield", "100"]),
+        runBounded(bg, ["screen", id]),
       ]);
       for (const client of clients) {
         expect(client.timedOut).toBe(false);
@@ -80,7 +56,7 @@ describe("unreachable supervisors", () => {
         expect(client.stderr).toContain("did not answer");
         expect(client.stderr).toContain("stopped");
       }
-      const close = await runBounded(["close", id]);
+      const close = await runBounded(bg, ["close", id]);
       expect(close.timedOut).toBe(false);
       expect(close.code).toBe(0);
       await eventually(() => !processAlive(info.pid) && !processAlive(info.supervisor_pid), "the session to end");
@@ -93,11 +69,11 @@ describe("unreachable supervisors", () => {
     const id = await bg.start(["cat"]);
     const info = await bg.json(["info", id]);
     fs.rmSync(path.join(bg.stateDir, "sessions", id, "sock"));
-    const poll = await runBounded(["poll", id, "--yield", "0"]);
+    const poll = await runBounded(bg, ["poll", id, "--yield", "0"]);
     expect(poll.timedOut).toBe(false);
     expect(poll.code).toBe(1);
     expect(poll.stderr).toContain("does not answer");
-    const close = await runBounded(["close", id]);
+    const close = await runBounded(bg, ["close", id]);
     expect(close.timedOut).toBe(false);
     expect(close.code).toBe(0);
     await eventually(() => !processAlive(info.pid) && !processAlive(info.supervisor_pid), "the session to end");

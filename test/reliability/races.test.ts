@@ -5,42 +5,18 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
-import { BIN, Bg, eventually, processAlive } from "../helpers.ts";
+import { Bg, eventually, processAlive } from "../helpers.ts";
+import { liveNamed, RAW, runBounded } from "./bounded.ts";
 
 const bg = new Bg();
 afterAll(() => bg.cleanup());
 
-// A hang shows as timedOut (the client is killed after hangMs), not as a stuck test.
-async function runBounded(args: string[], hangMs = 60_000) {
-  const child = Bun.spawn([BIN, ...args], { env: bg.env(), stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, hangMs);
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  clearTimeout(timer);
-  return { code, stdout, stderr, timedOut };
-}
-
-// A system error leaking through instead of a sentence.
-const RAW = /\b(ENOENT|EEXIST|EPIPE|ECONNRESET|EBADF|errno)\b/;
-
-async function liveNamed(name: string): Promise<number[]> {
-  const records = JSON.parse((await bg.ok(["ls", "--json"])).trim());
-  return records.filter((r: any) => r.name === name && r.state === "running").map((r: any) => r.id);
-}
-
 describe("races", () => {
   test("close --all while sessions are starting: no hang, every start accounted for", async () => {
     for (let round = 0; round < 4; round++) {
-      const starts = Array.from({ length: 6 }, () => runBounded(["start", "cat"]));
+      const starts = Array.from({ length: 6 }, () => runBounded(bg, ["start", "cat"]));
       await Bun.sleep(20); // let some be mid-start: listed, no socket yet
-      const close = await runBounded(["close", "--all"]);
+      const close = await runBounded(bg, ["close", "--all"]);
       const results = await Promise.all(starts);
       expect(close.timedOut).toBe(false);
       expect(close.stderr).not.toMatch(RAW);
@@ -48,7 +24,7 @@ describe("races", () => {
         expect(start.timedOut).toBe(false);
         expect(start.stderr).not.toMatch(RAW);
       }
-      expect((await runBounded(["close", "--all"])).code).toBe(0);
+      expect((await runBounded(bg, ["close", "--all"])).code).toBe(0);
     }
   });
 
@@ -56,15 +32,15 @@ describe("races", () => {
     for (let round = 0; round < 4; round++) {
       await bg.start(["-n", "reused", "cat"]);
       const results = await Promise.all([
-        ...Array.from({ length: 4 }, () => runBounded(["start", "-n", "reused", "--reuse", "cat"])),
-        runBounded(["close", "reused"]),
+        ...Array.from({ length: 4 }, () => runBounded(bg, ["start", "-n", "reused", "--reuse", "cat"])),
+        runBounded(bg, ["close", "reused"]),
       ]);
       for (const result of results) {
         expect(result.timedOut).toBe(false);
         expect(result.stderr).not.toMatch(RAW);
       }
-      expect((await liveNamed("reused")).length).toBeLessThanOrEqual(1);
-      await runBounded(["close", "--all"]);
+      expect((await liveNamed(bg, "reused")).length).toBeLessThanOrEqual(1);
+      await runBounded(bg, ["close", "--all"]);
     }
   });
 });
@@ -76,7 +52,7 @@ describe("damaged state", () => {
     const goodInfo = await bg.json(["info", good]);
     const badInfo = await bg.json(["info", bad]);
     fs.writeFileSync(path.join(bg.stateDir, "sessions", bad, "meta.json"), "{not json");
-    const close = await runBounded(["close", "--all"]);
+    const close = await runBounded(bg, ["close", "--all"]);
     expect(close.timedOut).toBe(false);
     expect(close.code).toBe(0);
     expect(fs.existsSync(path.join(bg.stateDir, "sessions", good))).toBe(false);
@@ -91,7 +67,7 @@ describe("damaged state", () => {
     const id = await bg.start(["sleep", "1002"]);
     const info = await bg.json(["info", id]);
     fs.rmSync(path.join(bg.stateDir, "sessions", id), { recursive: true, force: true });
-    const close = await runBounded(["close", "--all"]);
+    const close = await runBounded(bg, ["close", "--all"]);
     expect(close.timedOut).toBe(false);
     expect(close.code).toBe(0);
     await eventually(() => !processAlive(info.pid) && !processAlive(info.supervisor_pid), "the orphans to end");
@@ -102,7 +78,7 @@ describe("damaged state", () => {
     const info = await bg.json(["info", id]);
     process.kill(info.supervisor_pid, "SIGKILL");
     await eventually(() => !processAlive(info.supervisor_pid), "the supervisor to die");
-    const wait = await runBounded(["wait", id]);
+    const wait = await runBounded(bg, ["wait", id]);
     expect(wait.code).toBe(4);
     expect(wait.stderr).toContain("is lost");
     await bg.ok(["close", id]);
