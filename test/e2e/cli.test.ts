@@ -62,7 +62,8 @@ describe("human output", () => {
     const piped = await bg.run(["send", "--help"], { env: { NO_COLOR: undefined } });
     expect(piped.text).toContain("--key");
     expect(piped.text).not.toContain("\x1b[");
-    const onTerminal = await bg.start(["-e", "NO_COLOR=", "--", BIN, "send", "--help"]);
+    // citty (which renders help) also turns colour off under CI or TEST: clear them as a user's terminal would have them.
+    const onTerminal = await bg.start(["-e", "NO_COLOR=", "-e", "CI=", "-e", "TEST=", "--", BIN, "send", "--help"]);
     await bg.run(["wait", onTerminal, "--timeout", "10000"]);
     const shown = await bg.ok(["read", onTerminal]);
     expect(shown).toContain("\x1b[");
