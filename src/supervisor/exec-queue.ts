@@ -33,7 +33,8 @@ const CHECK_MIN_MS = 10;
 const CHECK_MAX_MS = 200;
 const RUNNING_CHECK_MAX_MS = 1000;
 
-export interface ExecHost {
+// What exec and shell integration both see of the session.
+export interface SessionView {
   readonly id: number;
   // The session leader (the program bgterm started).
   sid(): number;
@@ -43,7 +44,11 @@ export interface ExecHost {
   exitCode(): number | null;
   // No input queued ahead of us.
   inputIdle(): boolean;
+  // Writes to the terminal through the session's input queue.
   write(bytes: Buffer): void;
+}
+
+export interface ExecHost extends SessionView {
   readonly log: CommandLog;
   readonly marks: ShellMarks;
   readonly hooks?: ShellHooks;

@@ -10,7 +10,7 @@ import type { ExecRequest, Reply } from "../shared/protocol.ts";
 import type { OutputRing } from "../shared/ring.ts";
 import { PlainFilter } from "../text/plain.ts";
 import { CommandLog } from "./command-log.ts";
-import { ExecQueue } from "./exec-queue.ts";
+import { ExecQueue, type SessionView } from "./exec-queue.ts";
 import { inspectForeground } from "./foreground.ts";
 import { ShellHooks, shellKind } from "./shell-hooks.ts";
 import { ShellMarks } from "./shell-marks.ts";
@@ -18,18 +18,9 @@ import { ShellMarks } from "./shell-marks.ts";
 // The largest command exec accepts (it is typed into the shell).
 const MAX_COMMAND_BYTES = 1024 * 1024;
 
-export interface IntegrationHost {
-  readonly id: number;
+export interface IntegrationHost extends SessionView {
   readonly sessionDir: string;
   readonly ring: OutputRing;
-  sid(): number;
-  end(): number;
-  lastOutputAt(): number;
-  running(): boolean;
-  exitCode(): number | null;
-  inputIdle(): boolean;
-  // Writes to the terminal through the session's input queue.
-  write(bytes: Buffer): void;
   // Stores output (after marks are removed).
   store(bytes: Uint8Array): void;
   // Output or a mark arrived: waiting readers look again.
