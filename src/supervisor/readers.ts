@@ -2,6 +2,7 @@
 // wait on the output (--yield, --until, --idle), and the leased deliveries that
 // move a cursor only once the client acknowledges them. The output log owns the
 // stream; this desk only reads it.
+import fs from "node:fs";
 import { EXIT } from "../errors.ts";
 import { planDelivery } from "../shared/delivery.ts";
 import { collectAfterDelivery } from "../shared/memory.ts";
@@ -53,11 +54,19 @@ interface Waiter {
 interface ReaderState {
   cursor: number;
   leased: boolean;
+  // The cursor file, kept open for in-place writes (every acknowledged read writes it).
+  fd?: number;
 }
+
+// At most this many cursor files stay open, so that a client inventing many
+// reader names cannot use up the supervisor's descriptors (the others are
+// opened per write).
+const KEPT_CURSOR_FILES = 8;
 
 export class ReaderDesk {
   private readonly readers = new Map<string, ReaderState>();
   private readonly waiters = new Set<Waiter>();
+  private keptCursorFiles = 0;
 
   constructor(
     private readonly log: OutputLog,
@@ -69,9 +78,23 @@ export class ReaderDesk {
     for (const waiter of this.waiters) this.evaluate(waiter);
   }
 
-  // Writes every known cursor again (the session folder was recreated).
+  // Writes every known cursor again (the session folder was recreated: the
+  // files kept open are gone with the old one).
   persistCursors(): void {
-    for (const [reader, state] of this.readers) this.log.files.writeCursor(reader, state.cursor);
+    for (const [reader, state] of this.readers) {
+      if (state.fd !== undefined) fs.closeSync(state.fd);
+      state.fd = undefined;
+      this.log.files.writeCursor(reader, state.cursor);
+    }
+    this.keptCursorFiles = 0;
+  }
+
+  private saveCursor(reader: string, state: ReaderState): void {
+    if (state.fd === undefined && this.keptCursorFiles < KEPT_CURSOR_FILES) {
+      state.fd = this.log.files.openCursor(reader);
+      if (state.fd !== undefined) this.keptCursorFiles++;
+    }
+    this.log.files.writeCursor(reader, state.cursor, state.fd);
   }
 
   // A client went away: its waits end and its lease is released unacknowledged.
@@ -288,7 +311,7 @@ export class ReaderDesk {
       if (cursor !== state.cursor) {
         state.cursor = cursor;
         try {
-          this.log.files.writeCursor(lease.reader, cursor);
+          this.saveCursor(lease.reader, state);
         } catch (error) {
           // The cursor lives on in memory while the supervisor does, and the
           // next acknowledgement writes it again: no output was lost, so this

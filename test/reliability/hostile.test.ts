@@ -107,6 +107,7 @@ describe("damaged cursors", () => {
     ["a cursor beyond the end", "99999999\n"],
     ["a cursor that is not a number", "banana"],
     ["an empty cursor (a write cut short)", ""],
+    ["a cursor whose two copies differ", "                   5\n                   7\n"],
   ] as const) {
     test(`${what}: ls and info still show the session`, async () => {
       const target = path.join(bg.stateDir, "sessions", other, "cursors", "default");

@@ -63,7 +63,9 @@ describe("cursor writes", () => {
       expect(JSON.parse(ls.text).map((r: { id: number }) => r.id)).toEqual([Number(id)]);
       // No cursor file is ever left empty or half-written.
       for (const name of fs.readdirSync(path.join(bg.stateDir, "sessions", id, "cursors"))) {
-        expect(fs.readFileSync(path.join(bg.stateDir, "sessions", id, "cursors", name), "utf8")).toMatch(/^\s*\d+\n$/);
+        expect(fs.readFileSync(path.join(bg.stateDir, "sessions", id, "cursors", name), "utf8")).toMatch(
+          /^(\s*\d+\n)\1$/,
+        );
       }
       await bg.ok(["close", id]);
     } finally {
