@@ -21,7 +21,13 @@ export {
   ResultError,
   type SessionRef,
 } from "./api/common.ts";
-export { type Connection, dropConnections, forgetConnection, leaseConnection } from "./api/connections.ts";
+export {
+  acksSettled,
+  type Connection,
+  dropConnections,
+  forgetConnection,
+  leaseConnection,
+} from "./api/connections.ts";
 export { type ExecOptions, type ExecResult, exec } from "./api/exec.ts";
 export { type SendOptions, type StreamedInput, send } from "./api/input.ts";
 export { close, type StartOptions, start, startSession, wait } from "./api/lifecycle.ts";

@@ -384,29 +384,40 @@ export interface PollOptions extends WaitSpec {
 }
 
 // A cursor-advancing wait-and-read; the cursor moves only after the sink has the bytes.
+// With `deferAck` (a caller that keeps its connection and outlives the call,
+// such as the MCP server) the result comes back as soon as the acknowledgement
+// is written, and the returned promise's `acked` settles when the supervisor
+// confirms it; the connection must not be reused before then.
 export async function pollLive(
   files: SessionFiles,
   channel: ClientChannel,
   options: PollOptions,
   sink: OutputSink,
-): Promise<ReadResult> {
+  deferAck = false,
+): Promise<ReadResult & { acked?: Promise<void> }> {
   await channel.send({ op: "poll", ...options });
   const done = await receiveDelivery(files, channel, sink, options.yield_ms);
-  // The answer says the cursor is stored, so whatever runs next (info, a read
-  // from the files) sees it moved. Answers to pipelined input may come first.
-  // An error says the lease was revoked (this client took too long): the
-  // output stays unread and the next read gets it again.
   await channel.send({ op: "ack", to: done.to });
+  const acked = ackConfirmed(files, channel);
+  if (deferAck) return { ...toResult(done), acked };
+  await acked;
+  return toResult(done);
+}
+
+// The answer says the cursor is stored, so whatever runs next (info, a read
+// from the files) sees it moved. Answers to pipelined input may come first.
+// An error says the lease was revoked (this client took too long): the
+// output stays unread and the next read gets it again.
+async function ackConfirmed(files: SessionFiles, channel: ClientChannel): Promise<void> {
   // A supervisor that leaves first (exiting) has still been handed the ack.
   for (;;) {
     const frame = await channel.nextWithin(REPLY_MARGIN_MS);
     if (frame === null) throw new SupervisorStuckError(files, REPLY_MARGIN_MS);
-    if (!frame) break;
+    if (!frame) return;
     const { header } = frame;
-    if (header.op === "ok" && header.acked !== undefined) break;
+    if (header.op === "ok" && header.acked !== undefined) return;
     if (header.op === "error") throw new BgtermError(header.code, `session ${files.id}: ${header.message}`);
   }
-  return toResult(done);
 }
 
 // A read that leaves every cursor where it is.

@@ -19,7 +19,7 @@ export default command({
   outputNote: "with --runs: an array of runs, as info's runs field",
   async run(args) {
     const tail = parseInteger(args.tail as string | undefined, "--tail", 0, Number.MAX_SAFE_INTEGER);
-    if (args.runs) return printRuns(api.runs(args.session as string, { tail }));
+    if (args.runs) return printRuns(await api.runs(args.session as string, { tail }));
     const records = api.history(args.session as string, { tail });
     if (outputMode.json) return printJson(records);
     for (const record of records) {

@@ -12,7 +12,7 @@ export default command({
   output: infoOutput,
   async run(args) {
     const last = api.history(args.session as string, { tail: 1 }).at(-1) ?? null;
-    const record = { ...api.info(args.session as string), last_command: last };
+    const record = { ...(await api.info(args.session as string)), last_command: last };
     if (outputMode.json) return printJson(record);
     for (const [key, value] of Object.entries(record)) {
       if (key === "runs" || key === "last_command") continue;

@@ -60,7 +60,7 @@ export default command({
   async run(args) {
     const skipped: string[] = [];
     const stats = args.stats === true;
-    const records = api.list((id, error) => skipped.push(`skipping session ${id}: ${error.message}`), {
+    const records = await api.list((id, error) => skipped.push(`skipping session ${id}: ${error.message}`), {
       labels: parseLabels(args.label as string[], "--label"),
       stats: stats || outputMode.json,
     });

@@ -32,12 +32,14 @@ async function failure(call: Promise<unknown>): Promise<BgtermError> {
 }
 
 test("records are those of info --json and ls --json", async () => {
-  const { age_ms: _a, ...fromApi } = api.info(cat);
+  const { age_ms: _a, ...fromApi } = await api.info(cat);
   // info --json adds the last command of an integrated shell (history's last record).
   const { age_ms: _b, last_command: _c, ...fromCli } = await bg.json(["info", String(cat)]);
   expect(fromApi).toEqual(fromCli);
   expect(fromApi.name).toBe("api-cat");
-  expect(api.list().map((record) => record.id)).toEqual((await bg.json(["ls"])).map((r: { id: number }) => r.id));
+  expect((await api.list()).map((record) => record.id)).toEqual(
+    (await bg.json(["ls"])).map((r: { id: number }) => r.id),
+  );
 });
 
 describe("reading and writing", () => {
@@ -76,6 +78,19 @@ describe("reading and writing", () => {
     expect(third.channel).toBe(connection.channel);
     third.release(false);
     expect(offsets.every((at) => at >= reply.end_offset)).toBe(true);
+  });
+
+  test("a read on a kept connection returns before its acknowledgement is confirmed; info and list show the moved cursor", async () => {
+    for (let round = 0; round < 20; round++) {
+      const connection = await api.leaseConnection(cat);
+      const token = `deferred-${round}x`;
+      const reply = await api.send(cat, { text: token, until: `${token}[^]*${token}`, connection });
+      expect(reply.matched).toBe(true);
+      const record = await api.info(cat);
+      expect(record.cursor).toBeGreaterThanOrEqual(reply.end_offset);
+      const listed = (await api.list()).find((entry) => entry.id === cat);
+      expect(listed?.cursor).toBeGreaterThanOrEqual(reply.end_offset);
+    }
   });
 
   test("read --peek leaves the cursor; read moves it", async () => {
@@ -141,7 +156,7 @@ describe("reading and writing", () => {
 describe("control", () => {
   test("resize and kill answer with what they did", async () => {
     expect(await api.resize(cat, { cols: 100, rows: 30 })).toEqual({ id: cat, cols: 100, rows: 30 });
-    expect(api.info(cat).cols).toBe(100);
+    expect((await api.info(cat)).cols).toBe(100);
     const done = await api.start({ command: ["sleep", "600"] });
     expect(await api.kill(done.id, { signal: "TERM" })).toEqual({ id: done.id, signal: "SIGTERM" });
     expect(await api.wait(done.id, { timeout_ms: 30_000 })).toEqual({ id: done.id, exit_code: 143 });
@@ -171,7 +186,7 @@ describe("control", () => {
   test("close ends sessions and says which", async () => {
     const extra = await api.start({ command: ["cat"] });
     expect(await api.close([extra.id], { grace_ms: 500 })).toEqual({ closed: [extra.id] });
-    expect(api.list().some((record) => record.id === extra.id)).toBe(false);
+    expect((await api.list()).some((record) => record.id === extra.id)).toBe(false);
   });
 });
 
@@ -202,7 +217,7 @@ describe("deadlines of follow, up, down and prune", () => {
     await api.wait(ended.id, { timeout_ms: 30_000 });
     const prune = await failure(api.prune({ timeout_ms: 0 }));
     expect(prune.exitCode).toBe(124);
-    expect(api.list().some((record) => record.id === ended.id)).toBe(true);
+    expect((await api.list()).some((record) => record.id === ended.id)).toBe(true);
     expect((await api.prune({ timeout_ms: 30_000 })).removed.map((r) => r.id)).toContain(ended.id);
   });
 });

@@ -19,6 +19,20 @@ export interface Connection {
   // fails, with no second try from files.
   cancel(): void;
   readonly cancelled: boolean;
+  // Released once `acked` settles (kept if it resolved); meanwhile acksSettled waits for it.
+  releaseWhen(acked: Promise<void>): void;
+}
+
+// Acknowledgements written but not yet confirmed, by session: a read from the
+// files (info, list) waits for them, so it sees the cursors they moved.
+const unconfirmed = new Map<number, Set<Promise<unknown>>>();
+
+// Resolves once every read of the session (every session without an id) has
+// its acknowledgement confirmed by the supervisor.
+export async function acksSettled(id?: number): Promise<void> {
+  const pending =
+    id === undefined ? [...unconfirmed.values()].flatMap((set) => [...set]) : [...(unconfirmed.get(id) ?? [])];
+  await Promise.allSettled(pending);
 }
 
 function takeIdle(id: number): ClientChannel | undefined {
@@ -32,19 +46,39 @@ function takeIdle(id: number): ClientChannel | undefined {
 // A connection to a running session (the idle one if free), or exit 4 saying why not.
 export async function leaseConnection(session: SessionRef): Promise<Connection> {
   const files = resolve(session);
+  // The session's kept connection is only waiting for an acknowledgement to be confirmed.
+  if (unconfirmed.has(files.id)) await acksSettled(files.id);
   const cached = takeIdle(files.id);
   const channel = cached && !cached.closed ? cached : await connectRunning(files);
   let cancelled = false;
   let released = false;
-  return {
+  let settling = false;
+  const connection: Connection = {
     channel,
     get cancelled() {
       return cancelled;
     },
     cancel() {
-      if (released) return;
+      if (released || settling) return;
       cancelled = true;
       channel.end();
+    },
+    releaseWhen(acked) {
+      if (released || settling) return;
+      settling = true;
+      const pending = unconfirmed.get(files.id) ?? new Set();
+      unconfirmed.set(files.id, pending);
+      const settled = acked.then(
+        () => connection.release(true),
+        // Revoked (the client took too long) or lost: the connection goes;
+        // the output already returned is read again by the next read.
+        () => connection.release(false),
+      );
+      pending.add(settled);
+      void settled.finally(() => {
+        pending.delete(settled);
+        if (pending.size === 0 && unconfirmed.get(files.id) === pending) unconfirmed.delete(files.id);
+      });
     },
     release(ok) {
       if (released) return;
@@ -55,6 +89,7 @@ export async function leaseConnection(session: SessionRef): Promise<Connection> 
       idle.set(files.id, { channel, timer });
     },
   };
+  return connection;
 }
 
 // Ends the idle connection to a session (before closing it, or once it exited).

@@ -179,7 +179,8 @@ export async function pollFiles(
       },
     );
   };
-  const live = (on: ClientChannel, sink: OutputSink) => pollLive(files, on, { reader, limit, ...spec, ...extra }, sink);
+  const live = (on: ClientChannel, sink: OutputSink, deferAck?: boolean) =>
+    pollLive(files, on, { reader, limit, ...spec, ...extra }, sink, deferAck);
   const result = options.connection
     ? await pollKept(files, options.connection, live, collect.sink, offline)
     : await withSession(files, (on) => live(on, collect.sink), offline, channel);
@@ -195,7 +196,11 @@ export async function pollFiles(
 async function pollKept(
   files: SessionFiles,
   connection: Connection,
-  live: (channel: ClientChannel, sink: OutputSink) => Promise<ReadResult>,
+  live: (
+    channel: ClientChannel,
+    sink: OutputSink,
+    deferAck?: boolean,
+  ) => Promise<ReadResult & { acked?: Promise<void> }>,
   sink: OutputSink,
   offline: () => Promise<ReadResult>,
 ): Promise<ReadResult> {
@@ -207,8 +212,11 @@ async function pollKept(
     },
   };
   try {
-    const result = await live(connection.channel, counting);
-    connection.release(true);
+    // The caller keeps the connection: it returns once the acknowledgement is
+    // written, and the connection serves the next call once it is confirmed.
+    const { acked, ...result } = await live(connection.channel, counting, true);
+    if (acked) connection.releaseWhen(acked);
+    else connection.release(true);
     return result;
   } catch (error) {
     connection.release(false);

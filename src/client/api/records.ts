@@ -10,9 +10,14 @@ import { matchLabels, parseLabelsObject } from "../../shared/labels.ts";
 import { currentName, listSessions } from "../registry.ts";
 import { resolveOverwrites, scanTranscript } from "../transcript.ts";
 import { checkInteger, resolve, type SessionRef } from "./common.ts";
+import { acksSettled } from "./connections.ts";
 
-export function info(session: SessionRef): SessionRecord {
-  return buildRecord(resolve(session));
+// Records are read from the files: first, reads on kept connections get their
+// acknowledgements confirmed, so the cursors they moved show.
+export async function info(session: SessionRef): Promise<SessionRecord> {
+  const files = resolve(session);
+  await acksSettled(files.id);
+  return buildRecord(files);
 }
 
 export interface ListOptions {
@@ -23,11 +28,12 @@ export interface ListOptions {
 }
 
 // Every session's record, oldest first; an unreadable one goes to onError.
-export function list(
+export async function list(
   onError: (id: number, error: Error) => void = () => {},
   options: ListOptions = {},
-): SessionRecord[] {
+): Promise<SessionRecord[]> {
   const wanted = parseLabelsObject(options.labels ?? {}, "labels");
+  await acksSettled();
   return listRecords(onError, options.stats !== false).filter((record) => matchLabels(record.labels, wanted));
 }
 
@@ -41,8 +47,8 @@ export function history(session: SessionRef, options: { tail?: number } = {}): C
 }
 
 // The program's runs (several with --restart), oldest first.
-export function runs(session: SessionRef, options: { tail?: number } = {}): RunRecord[] {
-  const all = info(session).runs;
+export async function runs(session: SessionRef, options: { tail?: number } = {}): Promise<RunRecord[]> {
+  const all = (await info(session)).runs;
   const tail = checkInteger(options.tail, "tail", 0, Number.MAX_SAFE_INTEGER);
   return tail === undefined ? all : all.slice(Math.max(0, all.length - tail));
 }
