@@ -11,7 +11,7 @@ import {
   sessionNeverStarted,
   sessionNotRunning,
 } from "../errors.ts";
-import { Channel } from "../shared/channel.ts";
+import { Channel, COALESCE_BYTES } from "../shared/channel.ts";
 import { DELIVERY_CHUNK } from "../shared/delivery.ts";
 import { type HeldLock, LOCK_WAIT_MS, tryLockExclusive, withLock } from "../shared/flock.ts";
 import { readProcStat } from "../shared/procfs.ts";
@@ -345,10 +345,13 @@ export async function sendInput(files: SessionFiles, channel: ClientChannel, dat
 // follows (a poll with since_input) travels in the same round trip. Large
 // input still goes in acknowledged chunks, so neither side buffers it all;
 // `data` may be a stream (stdin), never held whole.
+// With `followed` (the caller's next frame on this channel is the wait), a
+// small last frame is held to go out in one write with it.
 export async function pipelineInput(
   files: SessionFiles,
   channel: ClientChannel,
   data: Uint8Array | AsyncIterable<Uint8Array>,
+  followed = false,
 ): Promise<void> {
   // Pieces are gathered into DELIVERY_CHUNK frames; the last frame is sent
   // without `more` and unacknowledged (its answer comes with the poll's).
@@ -359,7 +362,9 @@ export async function pipelineInput(
       await channel.send({ op: "input", more: true }, data.subarray(at, at + DELIVERY_CHUNK));
       await inputAcknowledged(files, channel);
     }
-    await channel.send({ op: "input" }, data.subarray(at));
+    const last = data.subarray(at);
+    if (followed && last.length <= COALESCE_BYTES) channel.hold({ op: "input" }, last);
+    else await channel.send({ op: "input" }, last);
     return;
   }
   let gathered: Uint8Array[] = [];

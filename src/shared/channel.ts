@@ -5,8 +5,9 @@ import type { Socket } from "bun";
 import { encodeFrameHead, type Frame, FrameError, FrameReader } from "./protocol.ts";
 
 const HIGH_WATER = 1 << 20;
-// A payload up to this size is copied behind its header and written with it.
-const COALESCE_BYTES = 16 * 1024;
+// A payload up to this size is copied behind its header and written with it
+// (and a frame up to it may be held for the next one: see hold).
+export const COALESCE_BYTES = 16 * 1024;
 
 export class Channel<In, Out extends object> {
   private readonly reader: FrameReader<In>;
@@ -81,11 +82,34 @@ export class Channel<In, Out extends object> {
     });
   }
 
+  // A small frame kept back to go out in one write with the next one sent:
+  // the peer wakes once for a request and the request that follows it (a
+  // send's input and its wait).
+  private held?: Uint8Array;
+
+  // Keeps a frame (payload up to COALESCE_BYTES) for the next send. The
+  // caller sends next, or calls flushHeld() on the way out of a failure.
+  hold(header: Out, payload: Uint8Array = new Uint8Array(0)): void {
+    if (this.held || payload.length > COALESCE_BYTES) throw new Error("hold takes one small frame");
+    const head = encodeFrameHead(header as never, payload.length);
+    const frame = new Uint8Array(head.length + payload.length);
+    frame.set(head);
+    frame.set(payload, head.length);
+    this.held = frame;
+  }
+
+  // Writes a held frame now (the frame meant to follow it will not come).
+  flushHeld(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (held && !this.closed) this.write(held);
+  }
+
   // Sends one frame; resolves once the queue is below the high-water mark.
   // The payload must not change afterwards (the socket may still hold it).
   send(header: Out, payload?: Uint8Array): Promise<void> {
     if (this.closed) return Promise.resolve();
-    const head = encodeFrameHead(header as never, payload?.length ?? 0);
+    const head = this.withHeld(encodeFrameHead(header as never, payload?.length ?? 0));
     if (!payload || payload.length === 0) this.write(head);
     else if (payload.length <= COALESCE_BYTES) {
       // One write: one syscall here, and the peer never wakes for a header alone.
@@ -99,6 +123,17 @@ export class Channel<In, Out extends object> {
     }
     if (this.unsentBytes < HIGH_WATER) return Promise.resolve();
     return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  // The held frame, if any, then `head`, as one buffer.
+  private withHeld(head: Uint8Array): Uint8Array {
+    const held = this.held;
+    if (!held) return head;
+    this.held = undefined;
+    const joined = new Uint8Array(held.length + head.length);
+    joined.set(held);
+    joined.set(head, held.length);
+    return joined;
   }
 
   // socket.write takes what the kernel accepts now and no more; the rest waits

@@ -64,12 +64,18 @@ export async function send(session: SessionRef, options: SendOptions = {}): Prom
         input = Buffer.concat([Buffer.from(enter ? `${options.text}\r` : options.text), keys]);
       else if (keys.length === 0 && enter) input = Buffer.from("\r");
       else input = keys;
-      await pipelineInput(files, channel, input);
+      // The input's last frame goes out with the poll that follows (one wakeup of the supervisor).
+      await pipelineInput(files, channel, input, true);
     } catch (error) {
       kept?.release(false);
       throw error;
     }
-    return pollFiles(files, channel, { ...options, ...spec, until: options.until }, { since_input: true });
+    try {
+      return await pollFiles(files, channel, { ...options, ...spec, until: options.until }, { since_input: true });
+    } finally {
+      // Input still held (the poll failed before it was sent) goes now, as it would have alone.
+      channel.flushHeld();
+    }
   }).catch((error) => {
     // A kept connection still in use when time ran out ends with the call.
     options.connection?.cancel();
