@@ -356,7 +356,7 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
           uri: uri.href,
           mimeType: "application/json",
           text: JSON.stringify(
-            listRecords(() => {}).map((record) => ({
+            (await listRecords(() => {})).map((record) => ({
               ...record,
               owner: readLabels(resolveSession(String(record.id)))[OWNER_LABEL] ?? null,
             })),
@@ -369,7 +369,7 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
     "screen",
     new ResourceTemplate("bgterm://session/{id}/screen", {
       list: async () => ({
-        resources: listRecords(() => {}).map((record) => ({
+        resources: (await listRecords(() => {})).map((record) => ({
           uri: `bgterm://session/${record.id}/screen`,
           name: `screen of session ${record.id}${record.name ? ` (${record.name})` : ""}`,
           mimeType: "text/plain",
@@ -408,7 +408,7 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
   dropConnections();
   if (options.closeOnExit) {
     const me = owner();
-    const mine = listRecords(() => {})
+    const mine = (await listRecords(() => {}))
       .map((record) => resolveSession(String(record.id)))
       .filter((files) => files.id !== ownSession && readLabels(files)[OWNER_LABEL] === me);
     await Promise.all(

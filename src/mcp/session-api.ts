@@ -3,7 +3,8 @@
 // foreground process, the exit code for the server's exit watchers).
 import { BgtermError, EXIT } from "../errors.ts";
 import { outputTail } from "../client/offline.ts";
-import { buildRecord, listRecords, type SessionRecord } from "../client/record.ts";
+import * as records from "../client/record.ts";
+import type { SessionRecord } from "../client/record.ts";
 import { resolveSession, sessionLabels, sessionState } from "../client/registry.ts";
 import { waitForExit } from "../client/requests.ts";
 import * as api from "../client/api.ts";
@@ -12,7 +13,22 @@ import type { ScreenOptions, ScreenSnapshot } from "../shared/screen-model.ts";
 import type { SessionFiles } from "../shared/session-files.ts";
 
 export type { SessionFiles, SessionRecord, ScreenSnapshot };
-export { buildRecord, listRecords, resolveSession, sessionState };
+export { resolveSession, sessionState };
+
+// Records come from the files: reads on kept connections get their
+// acknowledgements confirmed first, so the cursors they moved show.
+export async function buildRecord(files: SessionFiles): Promise<SessionRecord> {
+  await api.acksSettled(files.id);
+  return records.buildRecord(files);
+}
+
+export async function listRecords(
+  onError: (id: number, error: Error) => void,
+  withStats?: boolean,
+): Promise<SessionRecord[]> {
+  await api.acksSettled();
+  return records.listRecords(onError, withStats);
+}
 
 // Starts a session (labels, readiness, time limits, restart, health: all the API's).
 export const startSession = api.startSession;

@@ -273,7 +273,7 @@ export async function startTool(
   const output =
     yieldMs > 0 || ready ? await pollRead(files, { ...input, yield_ms: yieldMs }, context, { defaultYield: 0 }) : null;
   const structured = {
-    ...publicRecord(buildRecord(files), files),
+    ...publicRecord(await buildRecord(files), files),
     reused,
     ready,
     ttl_ms: input.ttl_ms ?? null,
@@ -513,7 +513,7 @@ function lastLine(files: SessionFiles): string {
 export async function listTool(input: z.infer<typeof S.listInput>, context: CallContext): Promise<ToolResult> {
   const me = context.owner();
   const wanted = parseLabelsObject(input.labels ?? {}, "labels");
-  const sessions = listRecords(() => {})
+  const sessions = (await listRecords(() => {}))
     .filter((record) => matchLabels(record.labels, wanted))
     .map((record) => {
       const files = resolveSession(String(record.id));
@@ -557,7 +557,7 @@ export async function closeTool(
   } else {
     const me = context.owner();
     const anyOwner = byLabels && input.owned !== true && input.any_owner === true;
-    targets = listRecords(() => {}, false)
+    targets = (await listRecords(() => {}, false))
       .filter((record) => matchLabels(record.labels, wanted))
       .map((record) => resolveSession(String(record.id)))
       .filter((files) => files.id !== state.ownSession && (anyOwner || ownerOf(files) === me));

@@ -117,9 +117,10 @@ describe("bgterm mcp", () => {
     const joined = await ok(agent, "terminal_send", { id: "py", text: "print('x' 'y')", until: "^xy$" });
     expect(joined.outcome).toBe("matched");
     expect(joined.matched).toEqual({ kind: "until", pattern: "^xy$", text: "xy" });
-    // What a call delivered counts as read at once.
+    // What a call delivered counts as read at once: the list's cursor (end
+    // less unread) is where the call's output ended, whatever came after.
     const listed = (await ok(agent, "terminal_list", {})).sessions.find((s: any) => s.id === started.id);
-    expect(listed.unread_bytes).toBe(joined.remaining_bytes);
+    expect(listed.end_offset - listed.unread_bytes).toBe(joined.end_offset);
   });
 
   test("exec in bash returns output and status; state persists", async () => {
