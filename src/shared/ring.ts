@@ -10,6 +10,10 @@ export const CHUNK_BYTES = 256 * 1024;
 
 const OFFSET_WIDTH = 20;
 
+// The writer keeps the newest bytes in memory too: a read of what just arrived
+// (an --until scan, the delivery that follows it) costs no pread.
+const RECENT_BYTES = 16 * 1024;
+
 // The end file: three fixed-width decimal lines (end offset, newlines in the
 // whole stream, first offset whose bytes are valid), so one pwrite at position
 // 0 replaces the whole state in place.
@@ -18,6 +22,12 @@ export function formatEnd(end: number, lines: number, validFrom: number): string
 }
 
 export class OutputRing {
+  // The writer's copy of the stream's newest bytes [recentStart, recentEnd),
+  // byte k at k % RECENT_BYTES (allocated on the first write).
+  private recent?: Uint8Array;
+  private recentStart = 0;
+  private recentEnd = 0;
+
   private constructor(
     private fd: number,
     readonly capacity: number,
@@ -63,11 +73,37 @@ export class OutputRing {
       const room = Math.min(data.length - done, this.capacity - position);
       done += fs.writeSync(this.fd, data, done, room, position);
     }
+    this.remember(chunk, at);
+  }
+
+  private remember(chunk: Uint8Array, at: number): void {
+    this.recent ??= new Uint8Array(RECENT_BYTES);
+    // Not contiguous with what is kept (never for an appending writer): start over.
+    if (at !== this.recentEnd) this.recentStart = this.recentEnd = at;
+    const end = at + chunk.length;
+    const kept = chunk.subarray(Math.max(0, chunk.length - RECENT_BYTES));
+    for (let done = 0; done < kept.length; ) {
+      const position = (end - kept.length + done) % RECENT_BYTES;
+      const room = Math.min(kept.length - done, RECENT_BYTES - position);
+      this.recent.set(kept.subarray(done, done + room), position);
+      done += room;
+    }
+    this.recentEnd = end;
+    this.recentStart = Math.max(this.recentStart, end - RECENT_BYTES);
   }
 
   // The bytes [from, to); the caller keeps the range within the retained window.
   read(from: number, to: number): Buffer {
     const out = Buffer.allocUnsafe(to - from);
+    if (this.recent && from >= this.recentStart && to <= this.recentEnd) {
+      for (let done = 0; done < out.length; ) {
+        const position = (from + done) % RECENT_BYTES;
+        const want = Math.min(out.length - done, RECENT_BYTES - position);
+        out.set(this.recent.subarray(position, position + want), done);
+        done += want;
+      }
+      return out;
+    }
     let done = 0;
     while (done < out.length) {
       const position = (from + done) % this.capacity;
