@@ -41,7 +41,7 @@ export default command({
     const options = pollOptions(args);
     const session = args.session as string;
     // An unknown session fails before stdin is read.
-    if (args.stdin) (await import("../client/api/records.ts")).info(session);
+    if (args.stdin) await (await import("../client/api/records.ts")).info(session);
     // stdin is streamed, never held whole: only enough is read ahead to tell
     // a multi-line paste (a newline within the first STDIN_LOOKAHEAD bytes).
     const data = args.stdin ? await readStdinAhead(STDIN_LOOKAHEAD) : undefined;
