@@ -8,29 +8,12 @@ import type { SessionRecord } from "../client/record.ts";
 import type { ScreenSnapshot } from "../shared/screen-model.ts";
 import { type Infer, s } from "./json-schema.ts";
 
-const id = s.integer({ minimum: 1, description: "session id" });
-const name = s.nullable(s.string({ description: "session name" }));
-const offset = s.integer({ minimum: 0 });
-const exitCode = s.nullable(s.integer({ description: "exit status, 128+n for signal n; null while running" }));
-
-// send, poll, read: what one read delivered.
-export const readOutput = s.object(
-  {
-    id,
-    name,
-    text: s.string({ description: "the delivered bytes decoded as UTF-8 (invalid bytes become U+FFFD)" }),
-    running: s.boolean(),
-    exit_code: exitCode,
-    start_offset: s.integer({ minimum: 0, description: "absolute offset where this read began" }),
-    end_offset: s.integer({ minimum: 0, description: "absolute offset where this read ended" }),
-    remaining_bytes: s.integer({ minimum: 0, description: "still unread after this read" }),
-    dropped_bytes: s.integer({ minimum: 0, description: "session total discarded by retention" }),
-    truncated: s.boolean({ description: "this read skipped dropped output" }),
-    matched: s.boolean({ description: "whether --until matched (only with --until)" }),
-  },
-  { optional: ["matched"] },
-);
-export type ReadOutput = Infer<typeof readOutput>;
+// The fields every document shares, the read (send, poll, read) and the error
+// documents live in json-output-read.ts: the commands run most often load
+// that small module alone.
+import { errorOutput, exitCode, id, name, offset, readOutput } from "./json-output-read.ts";
+export { errorOutput, readOutput };
+export type { ReadOutput } from "./json-output-read.ts";
 
 // One run of the program (info.runs; history --runs).
 const runRecord = s.object({
@@ -169,9 +152,6 @@ export const schemaOutput = s.object(
 );
 
 // The error object on stderr with --json, for every command.
-export const errorOutput = s.object({
-  error: s.object({ code: s.integer({ minimum: 1, maximum: 255 }), message: s.string() }),
-});
 
 // ---- compile-time ties to the types the code builds ------------------------
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

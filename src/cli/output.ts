@@ -4,7 +4,7 @@
 // ~9 ms to load, so the TTY check reads /proc and colours load only for a TTY.
 import fs from "node:fs";
 import { BgtermError, EXIT, errnoCode } from "../errors.ts";
-import { AsyncLocalStorage } from "node:async_hooks";
+import type { AsyncLocalStorage } from "node:async_hooks";
 
 // Where one command's output goes when it runs inside `bgterm rpc` (several may
 // run at once): its own flags and buffers instead of the process's.
@@ -17,16 +17,23 @@ export interface OutputScope {
   onStdout?: (bytes: Uint8Array) => Promise<void>;
 }
 
-const scopes = new AsyncLocalStorage<OutputScope>();
+// Created by the first scope (once, however many start together): a plain
+// CLI call never loads node:async_hooks.
+let scopes: AsyncLocalStorage<OutputScope> | undefined;
+let scopesCreated: Promise<AsyncLocalStorage<OutputScope>> | undefined;
 
 // Runs fn with stdout, stderr and stdin redirected into scope.
-export function withOutputScope<T>(scope: OutputScope, fn: () => Promise<T>): Promise<T> {
-  return scopes.run(scope, fn);
+export async function withOutputScope<T>(scope: OutputScope, fn: () => Promise<T>): Promise<T> {
+  scopesCreated ??= import("node:async_hooks").then(({ AsyncLocalStorage }) => {
+    scopes = new AsyncLocalStorage<OutputScope>();
+    return scopes;
+  });
+  return (await scopesCreated).run(scope, fn);
 }
 
 // The scope of the command running now, if it runs inside `bgterm rpc`.
 export function currentScope(): OutputScope | undefined {
-  return scopes.getStore();
+  return scopes?.getStore();
 }
 
 const processMode = { json: false, plain: false };
@@ -34,22 +41,22 @@ const processMode = { json: false, plain: false };
 // Set once by main.ts from the global flags (or per call by the rpc scope).
 export const outputMode = {
   get json(): boolean {
-    return (scopes.getStore()?.mode ?? processMode).json;
+    return (scopes?.getStore()?.mode ?? processMode).json;
   },
   set json(value: boolean) {
-    (scopes.getStore()?.mode ?? processMode).json = value;
+    (scopes?.getStore()?.mode ?? processMode).json = value;
   },
   get plain(): boolean {
-    return (scopes.getStore()?.mode ?? processMode).plain;
+    return (scopes?.getStore()?.mode ?? processMode).plain;
   },
   set plain(value: boolean) {
-    (scopes.getStore()?.mode ?? processMode).plain = value;
+    (scopes?.getStore()?.mode ?? processMode).plain = value;
   },
 };
 
 // Standard input's bytes (the request's stdin inside an rpc call).
 export async function readStdin(): Promise<Uint8Array> {
-  const scope = scopes.getStore();
+  const scope = scopes?.getStore();
   if (scope) return scope.stdin ?? new Uint8Array();
   return Bun.stdin.bytes();
 }
@@ -60,7 +67,7 @@ export async function readStdin(): Promise<Uint8Array> {
 export async function readStdinAhead(
   lookahead: number,
 ): Promise<{ multiLine: boolean; pieces: AsyncIterable<Uint8Array> }> {
-  const scope = scopes.getStore();
+  const scope = scopes?.getStore();
   if (scope) {
     const bytes = scope.stdin ?? new Uint8Array();
     return {
@@ -154,7 +161,7 @@ function stdoutWasClosed(): boolean {
 // before writing, which leaves NUL bytes behind when the client is killed.)
 export async function writeBytes(bytes: Uint8Array): Promise<void> {
   if (bytes.length === 0) return;
-  const scope = scopes.getStore();
+  const scope = scopes?.getStore();
   if (scope?.onStdout) return scope.onStdout(Uint8Array.from(bytes));
   if (scope) {
     scope.stdout.push(Uint8Array.from(bytes));
@@ -196,7 +203,7 @@ export type CellStyle = "dim" | "green" | "red" | "yellow" | undefined;
 // A TTY gets aligned, coloured columns with a dim header; a pipe gets plain
 // TSV without one. styles[i][j] colours row i, column j.
 export async function printTable(headers: string[], rows: string[][], styles: CellStyle[][] = []): Promise<void> {
-  if (!stdoutIsTty || scopes.getStore()) {
+  if (!stdoutIsTty || scopes?.getStore()) {
     for (const row of rows) await printLine(row.map((cell) => cell.replace(/[\t\n]/g, " ")).join("\t"));
     return;
   }

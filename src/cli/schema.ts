@@ -2,7 +2,7 @@
 // declarations: each command's arguments (positionals and options by name, as
 // a JSON object) and its --json output (json-output.ts).
 import { type BgCommand, globalOptions } from "./command.ts";
-import { errorOutput } from "./json-output.ts";
+import { errorOutput } from "./json-output-read.ts";
 import { type JsonSchema, SCHEMA_DIALECT } from "./json-schema.ts";
 import { valueSchema } from "./kinds.ts";
 

@@ -2,7 +2,7 @@
 // and several sessions, the first one with unread output is read (its id first).
 import { usageError } from "../errors.ts";
 import { command } from "../cli/command.ts";
-import { readOutput } from "../cli/json-output.ts";
+import { readOutput } from "../cli/json-output-read.ts";
 import { outputMode, printLine } from "../cli/output.ts";
 import { printRead, readDestination } from "../cli/print-read.ts";
 import { pollOptions, readerOptions, waitOptions } from "../cli/shared.ts";

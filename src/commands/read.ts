@@ -1,7 +1,7 @@
 // bgterm read: print unread output now, without waiting; or page by offset.
 import { parseInteger } from "../cli/args.ts";
 import { command, sessionArg } from "../cli/command.ts";
-import { readOutput } from "../cli/json-output.ts";
+import { readOutput } from "../cli/json-output-read.ts";
 import { printRead, readDestination } from "../cli/print-read.ts";
 import { limitOption, readerName, readerOptions } from "../cli/shared.ts";
 // The API file this command needs, not the barrel: every module imported is loaded per call.

@@ -2,7 +2,7 @@
 import { usageError } from "../errors.ts";
 import { command, sessionArg } from "../cli/command.ts";
 import { readStdinAhead } from "../cli/output.ts";
-import { readOutput } from "../cli/json-output.ts";
+import { readOutput } from "../cli/json-output-read.ts";
 import { printRead, readDestination } from "../cli/print-read.ts";
 import { pollOptions, readerOptions, waitOptions } from "../cli/shared.ts";
 // The API file this command needs, not the barrel: every module imported is loaded per call.
