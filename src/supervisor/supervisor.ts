@@ -100,6 +100,10 @@ export class Supervisor {
   private eof = false;
   private childExit?: ExitStatus;
   private closing = false;
+  // Answers owed to close requests, sent once the program has ended; after
+  // that, a late close is answered at once.
+  private closeAnswers: (() => void)[] = [];
+  private closeFinished = false;
   // The launcher has been told the session started.
   private announced = false;
   // Set while lingering: called when a connection closes.
@@ -378,6 +382,11 @@ export class Supervisor {
   // The signal to every process group of the terminal's session, SIGKILL to
   // whatever is left after the grace period; then the final state, then exit.
   private beginClose(signal: NodeJS.Signals, graceMs: number, done?: () => void): void {
+    // A second close (two clients at once) is answered with the first: left
+    // unanswered, its client would hold the supervisor (and both closers) until
+    // the linger bound.
+    if (done && this.closeFinished) return done();
+    if (done) this.closeAnswers.push(done);
     if (this.closing) return;
     this.closing = true;
     this.lifecycle.stop();
@@ -395,7 +404,8 @@ export class Supervisor {
       }, EXIT_REPORT_MS);
       await this.finalized;
       clearTimeout(forced);
-      done?.();
+      this.closeFinished = true;
+      for (const answer of this.closeAnswers.splice(0)) answer();
       if (this.server.connectionCount === 0) this.shutdown();
       else this.shutdownWhenIdle();
     })();

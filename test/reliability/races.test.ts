@@ -1,7 +1,7 @@
 // Races and damaged state (issue 15 #3, #9, #13, #18, #21, #22): no client
 // hangs, none prints a raw system error. The cases that wait out the clients'
-// reply and lock bounds (unreachable supervisors, --replace racing --replace,
-// concurrent close) are in races.slow.test.ts.
+// reply and lock bounds (unreachable supervisors, --replace racing --replace)
+// are in races.slow.test.ts.
 import { afterAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
@@ -26,6 +26,21 @@ describe("races", () => {
       }
       expect((await runBounded(bg, ["close", "--all"])).code).toBe(0);
     }
+  });
+
+  test("concurrent close of one session: every closer is answered with the first, none waits out the supervisor's linger", async () => {
+    const id = await bg.start(["cat"]);
+    const started = performance.now();
+    const results = await Promise.all(Array.from({ length: 6 }, () => runBounded(bg, ["close", id])));
+    // A close left unanswered held the supervisor, and every closer, for its
+    // 5 s linger bound; answered, they all end with the first one.
+    expect(performance.now() - started).toBeLessThan(4000);
+    for (const result of results) {
+      expect(result.timedOut).toBe(false);
+      expect(result.stderr).not.toMatch(RAW);
+      expect([0, 3]).toContain(result.code);
+    }
+    expect(results.filter((r) => r.code === 0).length).toBeGreaterThanOrEqual(1);
   });
 
   test("--reuse racing close: no raw errors, at most one live session under the name", async () => {
