@@ -4,7 +4,7 @@
 import { sessionNeverStarted } from "../errors.ts";
 import { planDelivery } from "../shared/delivery.ts";
 import { OutputRing } from "../shared/ring.ts";
-import { ScreenModel, type ScreenOptions, type ScreenSnapshot } from "../shared/screen-model.ts";
+import type { ScreenOptions, ScreenSnapshot } from "../shared/screen-model.ts";
 import type { SessionFiles, SessionMeta } from "../shared/session-files.ts";
 import type { OutputSink, ReadResult } from "./requests.ts";
 
@@ -59,7 +59,9 @@ export function readOffline(
 }
 
 // An ended session's screen: its retained output replayed into a fresh emulator.
-export function screenOffline(files: SessionFiles, options: ScreenOptions): Promise<ScreenSnapshot> {
+export async function screenOffline(files: SessionFiles, options: ScreenOptions): Promise<ScreenSnapshot> {
+  // Loaded here: the reads that import this file (send, poll, read) never need an emulator.
+  const { ScreenModel } = await import("../shared/screen-model.ts");
   return withRetainedOutput(files, async (ring, meta) => {
     const model = new ScreenModel(ring, meta.cols, meta.rows);
     const end = files.readEnd();
