@@ -1,6 +1,7 @@
 // The MCP server's one door to sessions: the client API (src/client/api.ts),
 // plus the few session facts the tools show (labels, the output's tail, the
 // foreground process, the exit code for the server's exit watchers).
+import fs from "node:fs";
 import { BgtermError, EXIT } from "../errors.ts";
 import { outputTail } from "../client/offline.ts";
 import * as records from "../client/record.ts";
@@ -38,8 +39,27 @@ export const projectUp = api.up;
 export const projectDown = api.down;
 export type StartOptions = api.StartOptions;
 
-// The labels a session was started with ({} for none, or a spec that cannot be read).
-export const readLabels = (files: SessionFiles): Record<string, string> => sessionLabels(files);
+// Labels by session id, with the identity of the spec.json they were read from.
+const labelsRead = new Map<number, { spec: string; labels: Record<string, string> }>();
+const LABELS_KEPT = 1024;
+
+// The labels a session was started with ({} for none, or a spec that cannot be
+// read). They never change (spec.json is written once, before the session
+// runs), so each session's are parsed once and checked on each call (every
+// input checks the owner label) with a stat: a different inode, size or mtime
+// is a later session that got the same id after the state folder was removed.
+export function readLabels(files: SessionFiles): Record<string, string> {
+  const stat = fs.statSync(files.spec, { throwIfNoEntry: false });
+  if (!stat) return {};
+  const spec = `${stat.ino}/${stat.size}/${stat.mtimeMs}`;
+  const known = labelsRead.get(files.id);
+  if (known?.spec === spec) return known.labels;
+  const labels = sessionLabels(files);
+  labelsRead.delete(files.id);
+  if (labelsRead.size >= LABELS_KEPT) labelsRead.delete(labelsRead.keys().next().value!);
+  labelsRead.set(files.id, { spec, labels });
+  return labels;
+}
 
 // Kept connections (the API's): one idle connection per session between calls.
 export const forgetConnection = api.forgetConnection;
