@@ -16,14 +16,21 @@ export interface ProcStat {
   rssPages: number;
 }
 
-// Parses /proc/PID/stat; undefined if the process is gone.
-export function readProcStat(pid: number): ProcStat | undefined {
-  let text: string;
+function readStatText(pid: number): string | undefined {
   try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, "latin1");
+    return fs.readFileSync(`/proc/${pid}/stat`, "latin1");
   } catch {
     return undefined;
   }
+}
+
+// Parses /proc/PID/stat; undefined if the process is gone.
+export function readProcStat(pid: number): ProcStat | undefined {
+  const text = readStatText(pid);
+  return text === undefined ? undefined : parseStat(pid, text);
+}
+
+function parseStat(pid: number, text: string): ProcStat {
   // The command name may hold spaces and parentheses: fields start after the last ')'.
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
   return {
@@ -47,9 +54,16 @@ export function foregroundGroup(pid: number): number {
 }
 
 // The terminal's foreground process (its foreground group's leader) and its
-// name, or undefined once it is gone.
+// name, or undefined once it is gone. When that is the session's own process,
+// its name comes from the stat already read (the same task->comm as /proc/PID/comm).
 export function foregroundProcess(pid: number): { pid: number; name: string } | undefined {
-  const leader = foregroundGroup(pid);
+  const text = readStatText(pid);
+  const stat = text === undefined ? undefined : parseStat(pid, text);
+  const leader = stat && stat.tpgid > 0 ? stat.tpgid : pid;
+  if (text !== undefined && leader === pid) {
+    const name = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
+    return { pid, name: Buffer.from(name, "latin1").toString("utf8").trim() };
+  }
   try {
     return { pid: leader, name: fs.readFileSync(`/proc/${leader}/comm`, "utf8").trim() };
   } catch {
