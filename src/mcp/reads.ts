@@ -6,7 +6,7 @@ import { resolveOverwrites } from "../client/transcript.ts";
 import { PlainFilter } from "../text/plain.ts";
 import { BudgetCapture, BYTES_PER_TOKEN, DEFAULT_OUTPUT_TOKENS, MAX_OUTPUT_TOKENS, joinOmitted } from "./budget.ts";
 import type { ReadOutput as ApiReadOutput } from "../client/api.ts";
-import { foregroundOf, type SessionFiles } from "./session-api.ts";
+import { foregroundOf, type SessionFiles, sessionPid } from "./session-api.ts";
 import type { readOutput } from "./schemas.ts";
 import type { z } from "zod";
 import { SUPPORTED_SHELLS } from "../client/exec.ts";
@@ -153,7 +153,6 @@ export interface WaitInfo {
 // The structured result of a read-like call.
 export function readOutputOf(capture: ReadCapture, result: ApiReadOutput, wait: WaitInfo): ReadOutput {
   const files = capture.files;
-  const meta = files.readMeta();
   const { head, tail, omitted } = capture.budget.finish();
   const text = omitted
     ? joinOmitted(renderText(head, wait.format), omitted, renderText(tail, wait.format))
@@ -177,10 +176,10 @@ export function readOutputOf(capture: ReadCapture, result: ApiReadOutput, wait: 
   else if (wait.yieldMs === 0) outcome = "no_wait";
   else if (asked || wait.elapsedMs >= wait.yieldMs || result.end_offset === result.start_offset) outcome = "timeout";
   else outcome = "idle";
-  const foreground = result.running ? foregroundOf(meta?.pid ?? null) : null;
+  const foreground = result.running ? foregroundOf(sessionPid(files)) : null;
   return {
     id: files.id,
-    name: meta?.name ?? null,
+    name: result.name,
     text,
     running: result.running,
     exit_code: result.exit_code,

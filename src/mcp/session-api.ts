@@ -39,26 +39,53 @@ export const projectUp = api.up;
 export const projectDown = api.down;
 export type StartOptions = api.StartOptions;
 
-// Labels by session id, with the identity of the spec.json they were read from.
-const labelsRead = new Map<number, { spec: string; labels: Record<string, string> }>();
-const LABELS_KEPT = 1024;
+// Facts read from one of a session's files, kept by session id with the
+// file's identity (inode, size, mtime): a stat per call tells whether the file
+// was rewritten (every write replaces it) or belongs to a later session that
+// got the same id after the state folder was removed. At most 1024 sessions' kept.
+class FileFacts<T> {
+  private readonly kept = new Map<number, { version: string; value: T }>();
 
-// The labels a session was started with ({} for none, or a spec that cannot be
-// read). They never change (spec.json is written once, before the session
-// runs), so each session's are parsed once and checked on each call (every
-// input checks the owner label) with a stat: a different inode, size or mtime
-// is a later session that got the same id after the state folder was removed.
+  constructor(
+    private readonly file: (files: SessionFiles) => string,
+    private readonly read: (files: SessionFiles) => T,
+    private readonly missing: T,
+  ) {}
+
+  get(files: SessionFiles): T {
+    const stat = fs.statSync(this.file(files), { throwIfNoEntry: false });
+    if (!stat) return this.missing;
+    const version = `${stat.ino}/${stat.size}/${stat.mtimeMs}`;
+    const known = this.kept.get(files.id);
+    if (known?.version === version) return known.value;
+    const value = this.read(files);
+    this.kept.delete(files.id);
+    if (this.kept.size >= 1024) this.kept.delete(this.kept.keys().next().value!);
+    this.kept.set(files.id, { version, value });
+    return value;
+  }
+}
+
+// spec.json is written once, before the session runs: every input checks the
+// owner label, and reads it from memory after the first time.
+const labels = new FileFacts<Record<string, string>>((files) => files.spec, sessionLabels, {});
+
+// The labels a session was started with ({} for none, or a spec that cannot be read).
 export function readLabels(files: SessionFiles): Record<string, string> {
-  const stat = fs.statSync(files.spec, { throwIfNoEntry: false });
-  if (!stat) return {};
-  const spec = `${stat.ino}/${stat.size}/${stat.mtimeMs}`;
-  const known = labelsRead.get(files.id);
-  if (known?.spec === spec) return known.labels;
-  const labels = sessionLabels(files);
-  labelsRead.delete(files.id);
-  if (labelsRead.size >= LABELS_KEPT) labelsRead.delete(labelsRead.keys().next().value!);
-  labelsRead.set(files.id, { spec, labels });
-  return labels;
+  return labels.get(files);
+}
+
+// meta.json is rewritten only when the session changes state (a run starts or
+// ends, a resize, a health verdict), not per call.
+const pids = new FileFacts<number | null>(
+  (files) => files.meta,
+  (files) => files.readMeta()?.pid ?? null,
+  null,
+);
+
+// The pid of the session's program (the latest run's), or null before it has one.
+export function sessionPid(files: SessionFiles): number | null {
+  return pids.get(files);
 }
 
 // Kept connections (the API's): one idle connection per session between calls.
