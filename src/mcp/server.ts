@@ -208,13 +208,14 @@ export async function serveStdio(options: ServeOptions): Promise<number> {
           },
         };
         try {
-          const { host, ...rest } = input as z.infer<I> & { host?: string };
-          if (host !== undefined) {
+          if ((input as { host?: string }).host !== undefined) {
+            const { host, ...rest } = input as z.infer<I> & { host: string };
             const { callRemoteTool } = await import("../remote/mcp-proxy.ts");
             const client = server.server.getClientVersion()?.name ?? "mcp-client";
             return (await callRemoteTool(host, name, rest, client)) as unknown as ToolResult;
           }
-          return await handler(rest as z.infer<I>, context);
+          // No copy without host: zod leaves an absent optional key out.
+          return await handler(input, context);
         } catch (error) {
           return errorResult(error);
         }
