@@ -113,11 +113,12 @@ export class BudgetCapture {
     this.tailMax = budgetBytes - this.headMax;
   }
 
-  write(chunk: Uint8Array, offset: number): void {
+  // Keeps `chunk` itself (its callers hand over copies they do not reuse).
+  write(chunk: Buffer, offset: number): void {
     this.first ??= offset;
     this.total += chunk.length;
     this.newlines += countNewlines(chunk);
-    let rest = Buffer.from(chunk);
+    let rest = chunk;
     if (this.headBytes < this.headMax) {
       const take = rest.subarray(0, this.headMax - this.headBytes);
       this.head.push(take);

@@ -6,7 +6,7 @@ import { resolveOverwrites } from "../client/transcript.ts";
 import { PlainFilter } from "../text/plain.ts";
 import { BudgetCapture, BYTES_PER_TOKEN, DEFAULT_OUTPUT_TOKENS, MAX_OUTPUT_TOKENS, joinOmitted } from "./budget.ts";
 import type { ReadOutput as ApiReadOutput } from "../client/api.ts";
-import { foregroundOf, type SessionFiles } from "./session-api.ts";
+import { foregroundOf, type SessionFiles, sessionPid } from "./session-api.ts";
 import type { readOutput } from "./schemas.ts";
 import type { z } from "zod";
 import { SUPPORTED_SHELLS } from "../client/exec.ts";
@@ -25,6 +25,7 @@ export function budgetBytes(tokens: number | undefined): number {
 // Alternate screen as last switched in the output this server has seen.
 const alternateScreens = new Map<number, boolean>();
 const ALT_SWITCH = /\x1b\[\?(?:1049|1047|47)([hl])/g;
+const ALT_SWITCH_START = Buffer.from("\x1b[?");
 
 export function noteAlternateScreen(id: number, on: boolean): void {
   alternateScreens.set(id, on);
@@ -38,6 +39,8 @@ export class ReadCapture {
   private window: { offset: number; bytes: Buffer }[] = [];
   private windowBytes = 0;
   private alternate: boolean | undefined;
+  // Whether the window has let go of the delivery's first bytes.
+  private trimmed = false;
 
   constructor(
     readonly files: SessionFiles,
@@ -48,19 +51,25 @@ export class ReadCapture {
 
   readonly sink = {
     write: (chunk: Uint8Array, offset: number) => {
-      this.budget.write(chunk, offset);
-      const text = Buffer.from(chunk).toString("latin1");
-      for (const match of text.matchAll(ALT_SWITCH)) this.alternate = match[1] === "h";
-      this.window.push({ offset, bytes: Buffer.from(chunk) });
-      this.windowBytes += chunk.length;
+      const bytes = Buffer.from(chunk); // one copy, shared by the budget and the window
+      this.budget.write(bytes, offset);
+      if (bytes.includes(ALT_SWITCH_START)) {
+        for (const match of bytes.toString("latin1").matchAll(ALT_SWITCH)) this.alternate = match[1] === "h";
+      }
+      this.window.push({ offset, bytes });
+      this.windowBytes += bytes.length;
       while (this.window.length > 1 && this.windowBytes - this.window[0]!.bytes.length >= MATCH_WINDOW) {
         this.windowBytes -= this.window.shift()!.bytes.length;
+        this.trimmed = true;
       }
     },
   };
 
-  // The delivered text from offset `since` on (what until/stop were matched against).
-  matchText(since: number): string {
+  // The delivered text from offset `since` on (what until/stop were matched
+  // against). `all`: the whole delivery already rendered as text, the answer
+  // when the window still holds all of it and it all comes after `since`.
+  matchText(since: number, all?: string): string {
+    if (all !== undefined && !this.trimmed && (this.window[0]?.offset ?? since) >= since) return all;
     const parts = this.window
       .filter((part) => part.offset + part.bytes.length > since)
       .map((part) => part.bytes.subarray(Math.max(0, since - part.offset)));
@@ -108,13 +117,27 @@ function whichMatched(text: string, patterns: Patterns): ReadOutput["matched"] {
     ...(patterns.stop ?? []).map((source) => ["stop", source] as ["stop", string]),
   ];
   for (const [kind, source] of candidates) {
-    const match = new RegExp(source, "m").exec(text);
+    const match = findPattern(source, text);
     if (match && match.index < bestAt) {
       bestAt = match.index;
-      best = { kind, pattern: source, text: match[0].slice(0, 200) };
+      best = { kind, pattern: source, text: match.text.slice(0, 200) };
     }
   }
   return best;
+}
+
+// A pattern without regex syntax matches exactly its own text.
+const LITERAL = /^[^\\^$.|?*+()[\]{}]*$/;
+
+// Where a pattern first matches: a literal one with indexOf (the same answer
+// without compiling a regex, which costs more than the search), others as regexes.
+function findPattern(source: string, text: string): { index: number; text: string } | undefined {
+  if (LITERAL.test(source)) {
+    const index = text.indexOf(source);
+    return index === -1 ? undefined : { index, text: source };
+  }
+  const match = new RegExp(source, "m").exec(text);
+  return match ? { index: match.index, text: match[0] } : undefined;
 }
 
 export interface WaitInfo {
@@ -130,7 +153,6 @@ export interface WaitInfo {
 // The structured result of a read-like call.
 export function readOutputOf(capture: ReadCapture, result: ApiReadOutput, wait: WaitInfo): ReadOutput {
   const files = capture.files;
-  const meta = files.readMeta();
   const { head, tail, omitted } = capture.budget.finish();
   const text = omitted
     ? joinOmitted(renderText(head, wait.format), omitted, renderText(tail, wait.format))
@@ -138,7 +160,10 @@ export function readOutputOf(capture: ReadCapture, result: ApiReadOutput, wait: 
   const asked = wait.patterns.until !== undefined || (wait.patterns.stop?.length ?? 0) > 0;
   let matched: ReadOutput["matched"] = null;
   if (asked && result.matched !== false) {
-    matched = whichMatched(capture.matchText(wait.since ?? result.input_end ?? 0), wait.patterns);
+    const since = wait.since ?? result.input_end ?? 0;
+    // What was rendered above, when it is the whole delivery rendered as the matching sees it.
+    const all = omitted === null && wait.format === "text" ? text : undefined;
+    matched = whichMatched(capture.matchText(since, all), wait.patterns);
   }
   if (asked && result.matched === true && !matched) {
     // Matched in output older than this server's window: say so without the text.
@@ -151,10 +176,10 @@ export function readOutputOf(capture: ReadCapture, result: ApiReadOutput, wait: 
   else if (wait.yieldMs === 0) outcome = "no_wait";
   else if (asked || wait.elapsedMs >= wait.yieldMs || result.end_offset === result.start_offset) outcome = "timeout";
   else outcome = "idle";
-  const foreground = result.running ? foregroundOf(meta?.pid ?? null) : null;
+  const foreground = result.running ? foregroundOf(sessionPid(files)) : null;
   return {
     id: files.id,
-    name: meta?.name ?? null,
+    name: result.name,
     text,
     running: result.running,
     exit_code: result.exit_code,

@@ -1,6 +1,7 @@
 // The MCP server's one door to sessions: the client API (src/client/api.ts),
 // plus the few session facts the tools show (labels, the output's tail, the
 // foreground process, the exit code for the server's exit watchers).
+import fs from "node:fs";
 import { BgtermError, EXIT } from "../errors.ts";
 import { outputTail } from "../client/offline.ts";
 import * as records from "../client/record.ts";
@@ -38,8 +39,54 @@ export const projectUp = api.up;
 export const projectDown = api.down;
 export type StartOptions = api.StartOptions;
 
+// Facts read from one of a session's files, kept by session id with the
+// file's identity (inode, size, mtime): a stat per call tells whether the file
+// was rewritten (every write replaces it) or belongs to a later session that
+// got the same id after the state folder was removed. At most 1024 sessions' kept.
+class FileFacts<T> {
+  private readonly kept = new Map<number, { version: string; value: T }>();
+
+  constructor(
+    private readonly file: (files: SessionFiles) => string,
+    private readonly read: (files: SessionFiles) => T,
+    private readonly missing: T,
+  ) {}
+
+  get(files: SessionFiles): T {
+    const stat = fs.statSync(this.file(files), { throwIfNoEntry: false });
+    if (!stat) return this.missing;
+    const version = `${stat.ino}/${stat.size}/${stat.mtimeMs}`;
+    const known = this.kept.get(files.id);
+    if (known?.version === version) return known.value;
+    const value = this.read(files);
+    this.kept.delete(files.id);
+    if (this.kept.size >= 1024) this.kept.delete(this.kept.keys().next().value!);
+    this.kept.set(files.id, { version, value });
+    return value;
+  }
+}
+
+// spec.json is written once, before the session runs: every input checks the
+// owner label, and reads it from memory after the first time.
+const labels = new FileFacts<Record<string, string>>((files) => files.spec, sessionLabels, {});
+
 // The labels a session was started with ({} for none, or a spec that cannot be read).
-export const readLabels = (files: SessionFiles): Record<string, string> => sessionLabels(files);
+export function readLabels(files: SessionFiles): Record<string, string> {
+  return labels.get(files);
+}
+
+// meta.json is rewritten only when the session changes state (a run starts or
+// ends, a resize, a health verdict), not per call.
+const pids = new FileFacts<number | null>(
+  (files) => files.meta,
+  (files) => files.readMeta()?.pid ?? null,
+  null,
+);
+
+// The pid of the session's program (the latest run's), or null before it has one.
+export function sessionPid(files: SessionFiles): number | null {
+  return pids.get(files);
+}
 
 // Kept connections (the API's): one idle connection per session between calls.
 export const forgetConnection = api.forgetConnection;

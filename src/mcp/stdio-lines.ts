@@ -1,13 +1,13 @@
-// The line filter between stdin and the SDK's stdio transport. The transport
-// drops a line that is not JSON or not a JSON-RPC message without a word (a
-// client waiting on that request's id hangs until its own timeout), and closes
+// The line reader between stdin and the SDK. The SDK's stdio transport drops
+// a line that is not JSON or not a JSON-RPC message without a word (a client
+// waiting on that request's id hangs until its own timeout), and closes
 // itself, ending the server, when a line outgrows its buffer. Here each line is
 // checked first: a bad one gets the JSON-RPC error it deserves (-32700 parse
 // error, -32600 invalid request, with the request's id when one can be read),
 // an oversized one is skipped to its end and refused the same way, and only
-// well-formed messages reach the transport. The server keeps serving.
-import { PassThrough, type Readable } from "node:stream";
-import { ClientRequestSchema, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+// well-formed messages reach the SDK, already parsed (parsing and validating
+// each line once, not here and again in the transport). The server keeps serving.
+import { ClientRequestSchema, type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 
 // The longest line (one message) accepted; a text parameter is capped at 1 MiB
 // characters, so 16 MiB leaves room for any honest request.
@@ -46,83 +46,136 @@ function leadingId(head: string): unknown {
   }
 }
 
-// The reply a line gets instead of reaching the transport, or undefined when it is a valid message.
-export function refusalFor(line: string): string | undefined {
-  if (line.trim() === "") return "";
+type PlainObject = Record<string, unknown>;
+
+function isPlainObject(value: unknown): value is PlainObject {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+const isRequestId = (value: unknown) => typeof value === "string" || Number.isSafeInteger(value);
+
+// A tools/call request in its plain form, the shape of nearly every call:
+// only jsonrpc, id, method and params; params only name, arguments and a
+// _meta holding only a progress token. The zod checks below accept every such
+// message and cost ten times as much, so this one is checked by hand; anything
+// else (a task, a related task, an unusual key) goes through them.
+function isPlainToolCall(message: PlainObject): boolean {
+  for (const key in message) {
+    if (key !== "jsonrpc" && key !== "id" && key !== "method" && key !== "params") return false;
+  }
+  if (message.jsonrpc !== "2.0" || message.method !== "tools/call" || !isRequestId(message.id)) return false;
+  const params = message.params;
+  if (!isPlainObject(params) || typeof params.name !== "string") return false;
+  for (const key in params) if (key !== "name" && key !== "arguments" && key !== "_meta") return false;
+  const meta = params._meta;
+  if (meta !== undefined) {
+    if (!isPlainObject(meta)) return false;
+    for (const key in meta) if (key !== "progressToken") return false;
+    if (meta.progressToken !== undefined && !isRequestId(meta.progressToken)) return false;
+  }
+  const args = params.arguments;
+  // JSON.parse makes "__proto__" an own key; left to zod, which decides what it means.
+  return args === undefined || (isPlainObject(args) && !Object.hasOwn(args, "__proto__"));
+}
+
+// A line's message, or the reply it gets instead ("" for none: a blank line, a bad notification).
+export type CheckedLine = { message: JSONRPCMessage } | { refusal: string };
+
+export function checkLine(line: string): CheckedLine {
+  if (line.trim() === "") return { refusal: "" };
   let message: unknown;
   try {
     message = JSON.parse(line);
   } catch (error) {
-    return errorLine(null, -32700, `Parse error: not JSON (${(error as Error).message})`);
+    return { refusal: errorLine(null, -32700, `Parse error: not JSON (${(error as Error).message})`) };
   }
-  const object = message !== null && typeof message === "object" && !Array.isArray(message) ? message : {};
-  const id = (object as { id?: unknown }).id;
-  if (JSONRPCMessageSchema.safeParse(message).success) {
-    const method = (object as { method?: unknown }).method;
+  const object: PlainObject = isPlainObject(message) ? message : {};
+  if (object === message && isPlainToolCall(object)) return { message: message as JSONRPCMessage };
+  const id = object.id;
+  const parsed = JSONRPCMessageSchema.safeParse(message);
+  if (parsed.success) {
+    const method = object.method;
     const schema = id === undefined || typeof method !== "string" ? undefined : REQUESTS.get(method);
     const checked = schema?.safeParse(message);
-    if (!checked || checked.success) return undefined;
+    if (!checked || checked.success) return { message: parsed.data };
     const problems = (checked.error?.issues ?? []).map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    return errorLine(id, -32602, `Invalid params for ${method}: ${problems.join("; ")}`);
+    return { refusal: errorLine(id, -32602, `Invalid params for ${method}: ${problems.join("; ")}`) };
   }
   // A malformed notification (no id) gets no answer, as JSON-RPC says of notifications.
-  if (id === undefined && "method" in object) return "";
-  return errorLine(id, -32600, "Invalid Request: not a JSON-RPC 2.0 request, notification or response");
+  if (id === undefined && "method" in object) return { refusal: "" };
+  return {
+    refusal: errorLine(id, -32600, "Invalid Request: not a JSON-RPC 2.0 request, notification or response"),
+  };
 }
 
-// A stream of the well-formed lines of `input`; refusals go to `reply`.
-export function filterLines(input: Readable, reply: Reply, maxLineBytes = MAX_LINE_BYTES): PassThrough {
-  const output = new PassThrough();
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let skipping = false; // inside an oversized line: drop bytes up to its newline
-  let skippedHead = "";
+// The reply a line gets instead of reaching the SDK, or undefined when it is a valid message.
+export function refusalFor(line: string): string | undefined {
+  const checked = checkLine(line);
+  return "refusal" in checked ? checked.refusal : undefined;
+}
 
-  const finishLine = (line: Buffer) => {
-    const text = line.toString("utf8").replace(/\r$/, "");
-    const refusal = refusalFor(text);
-    if (refusal === undefined) output.write(`${text}\n`);
-    else if (refusal !== "") reply(refusal);
-  };
+// Splits stdin's chunks into lines: well-formed messages go to `deliver`, refusals to `reply`.
+export class LineReader {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private skipping = false; // inside an oversized line: drop bytes up to its newline
+  private skippedHead = "";
 
-  input.on("data", (chunk: Buffer) => {
+  constructor(
+    private readonly reply: Reply,
+    private readonly deliver: (message: JSONRPCMessage) => void,
+    private readonly maxLineBytes = MAX_LINE_BYTES,
+  ) {}
+
+  push(chunk: Buffer): void {
     let start = 0;
     while (start < chunk.length) {
       const end = chunk.indexOf(0x0a, start);
       const piece = chunk.subarray(start, end === -1 ? chunk.length : end);
-      if (skipping) {
+      if (this.skipping) {
         if (end !== -1) {
-          skipping = false;
-          reply(
-            errorLine(leadingId(skippedHead), -32600, `Invalid Request: message longer than ${maxLineBytes} bytes`),
+          this.skipping = false;
+          this.reply(
+            errorLine(
+              leadingId(this.skippedHead),
+              -32600,
+              `Invalid Request: message longer than ${this.maxLineBytes} bytes`,
+            ),
           );
-          skippedHead = "";
+          this.skippedHead = "";
         }
-      } else if (pendingBytes + piece.length > maxLineBytes) {
-        skippedHead = Buffer.concat([...pending, piece])
+      } else if (this.pendingBytes + piece.length > this.maxLineBytes) {
+        this.skippedHead = Buffer.concat([...this.pending, piece])
           .subarray(0, 4096)
           .toString("utf8");
-        pending = [];
-        pendingBytes = 0;
-        skipping = true;
+        this.pending = [];
+        this.pendingBytes = 0;
+        this.skipping = true;
         continue; // re-examine from the same position in skipping mode
       } else if (end === -1) {
-        pending.push(piece);
-        pendingBytes += piece.length;
+        this.pending.push(piece);
+        this.pendingBytes += piece.length;
       } else {
-        const line = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
-        pending = [];
-        pendingBytes = 0;
-        finishLine(line);
+        const line = this.pending.length === 0 ? piece : Buffer.concat([...this.pending, piece]);
+        this.pending = [];
+        this.pendingBytes = 0;
+        this.finishLine(line);
       }
       if (end === -1) break;
       start = end + 1;
     }
-  });
-  input.on("end", () => {
-    if (!skipping && pendingBytes > 0) finishLine(Buffer.concat(pending));
-    output.end();
-  });
-  input.on("error", (error) => output.destroy(error));
-  return output;
+  }
+
+  // End of input: a last line without a newline still counts.
+  end(): void {
+    if (!this.skipping && this.pendingBytes > 0) this.finishLine(Buffer.concat(this.pending));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  private finishLine(line: Buffer): void {
+    const checked = checkLine(line.toString("utf8").replace(/\r$/, ""));
+    if ("message" in checked) this.deliver(checked.message);
+    else if (checked.refusal !== "") this.reply(checked.refusal);
+  }
 }

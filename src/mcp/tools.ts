@@ -174,11 +174,13 @@ async function pollRead(
     // Send this input first (on the same kept connection); until/stop match from where it began.
     send?: api.SendOptions;
     defaultYield?: number;
+    // until and stop as combinedPattern made them (when the caller checked them already).
+    pattern?: ReturnType<typeof combinedPattern>;
   } = {},
 ): Promise<ReadOutput> {
   const wait = clampWait(input.yield_ms, options.defaultYield ?? DEFAULT_YIELD_MS, context);
   const patterns = { until: input.until, stop: input.stop };
-  const pattern = combinedPattern(patterns);
+  const pattern = options.pattern ?? combinedPattern(patterns);
   const capture = new ReadCapture(files, input.max_output_tokens);
   const started = performance.now();
   const pollOptions: api.PollOptions = {
@@ -292,7 +294,7 @@ export async function sendTool(
   checkMayDrive(files, state, context, input.any_owner);
   const keyNames = input.keys ?? [];
   for (const name of keyNames) encodeKey(name); // unknown keys fail before anything is sent
-  combinedPattern(input); // invalid regexes fail before anything is sent
+  const pattern = combinedPattern(input); // invalid regexes fail before anything is sent
   // Text is typed (pasted when multi-line, as the program asked), then Enter, then the keys.
   const enter = input.enter ?? true;
   const send: api.SendOptions =
@@ -303,7 +305,7 @@ export async function sendTool(
           keys: enter ? ["Enter", ...keyNames] : keyNames,
           paste: input.paste === "always" ? true : input.paste === "never" ? false : undefined,
         };
-  const output = await pollRead(files, input, context, { send });
+  const output = await pollRead(files, input, context, { send, pattern });
   return result(output, renderRead(output));
 }
 

@@ -16,14 +16,79 @@ export interface ProcStat {
   rssPages: number;
 }
 
-// Parses /proc/PID/stat; undefined if the process is gone.
-export function readProcStat(pid: number): ProcStat | undefined {
-  let text: string;
+// A /proc stat or comm file is well under 1 KiB (a 15-byte name and 52
+// numbers); readFileSync would size a fresh 256 KiB buffer for each (their
+// size reads 0), which costs more than the read.
+const procBuffer = Buffer.alloc(4096);
+
+function readFrom(fd: number): string {
+  return procBuffer.toString("latin1", 0, fs.readSync(fd, procBuffer, 0, procBuffer.length, 0));
+}
+
+// A small /proc file's text (latin1), or undefined once its process is gone.
+function readProcFile(file: string): string | undefined {
+  let fd: number;
   try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, "latin1");
+    fd = fs.openSync(file, "r");
   } catch {
     return undefined;
   }
+  try {
+    return readFrom(fd);
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readStatText(pid: number): string | undefined {
+  return readProcFile(`/proc/${pid}/stat`);
+}
+
+// The stat files of the last foreground lookups, kept open: the MCP server
+// reports a session's foreground process on every call, and a read of an open
+// /proc/PID/stat costs half of open, read and close. The open file stays bound
+// to its process: once that is reaped its reads fail, and the pid is opened anew.
+const keptStats = new Map<number, number>();
+const STATS_KEPT = 32;
+
+function readKeptStat(pid: number): string | undefined {
+  const kept = keptStats.get(pid);
+  if (kept !== undefined) {
+    try {
+      return readFrom(kept);
+    } catch {
+      keptStats.delete(pid);
+      fs.closeSync(kept);
+    }
+  }
+  let fd: number;
+  try {
+    fd = fs.openSync(`/proc/${pid}/stat`, "r");
+  } catch {
+    return undefined;
+  }
+  if (keptStats.size >= STATS_KEPT) {
+    const [oldest, oldFd] = keptStats.entries().next().value!;
+    keptStats.delete(oldest);
+    fs.closeSync(oldFd);
+  }
+  keptStats.set(pid, fd);
+  try {
+    return readFrom(fd);
+  } catch {
+    return undefined;
+  }
+}
+
+// Parses /proc/PID/stat; undefined if the process is gone.
+export function readProcStat(pid: number): ProcStat | undefined {
+  const text = readStatText(pid);
+  return text === undefined ? undefined : parseStat(pid, text);
+}
+
+function parseStat(pid: number, text: string): ProcStat {
   // The command name may hold spaces and parentheses: fields start after the last ')'.
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
   return {
@@ -47,14 +112,17 @@ export function foregroundGroup(pid: number): number {
 }
 
 // The terminal's foreground process (its foreground group's leader) and its
-// name, or undefined once it is gone.
+// name, or undefined once it is gone. When that is the session's own process,
+// its name comes from the stat already read (the same task->comm as /proc/PID/comm).
 export function foregroundProcess(pid: number): { pid: number; name: string } | undefined {
-  const leader = foregroundGroup(pid);
-  try {
-    return { pid: leader, name: fs.readFileSync(`/proc/${leader}/comm`, "utf8").trim() };
-  } catch {
-    return undefined;
-  }
+  const text = readKeptStat(pid);
+  const stat = text === undefined ? undefined : parseStat(pid, text);
+  const leader = stat && stat.tpgid > 0 ? stat.tpgid : pid;
+  const name =
+    text !== undefined && leader === pid
+      ? text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"))
+      : readProcFile(`/proc/${leader}/comm`);
+  return name === undefined ? undefined : { pid: leader, name: Buffer.from(name, "latin1").toString("utf8").trim() };
 }
 
 // Live (non-zombie) processes whose session id is `sid`: everything that was

@@ -330,6 +330,34 @@ describe("bgterm mcp", () => {
     expect((await ok(agent, "terminal_exec", { id: sh.id, command: "echo alive" })).output).toBe("alive\n");
   });
 
+  test("requests written just before stdin closes are answered, the last line even without its newline", async () => {
+    const lines = [
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "eof", version: "1" } },
+      },
+      { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "terminal_list", arguments: {} } },
+      { jsonrpc: "2.0", id: 3, method: "tools/list" },
+    ].map((message) => JSON.stringify(message));
+    const server = Bun.spawn([BIN, "mcp"], {
+      env: bg.env({ HOME: home }),
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "ignore",
+    });
+    server.stdin.write(lines.join("\n"));
+    await server.stdin.end();
+    const answers = (await new Response(server.stdout).text())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(await server.exited).toBe(0);
+    expect(answers.map((answer) => answer.id).sort()).toEqual([1, 2, 3]);
+    expect(answers.find((answer) => answer.id === 2).result.structuredContent.sessions).toBeArray();
+  });
+
   test("refuses to drive the session the server runs in", async () => {
     const sh = await ok(agent, "terminal_start", { command: ["bash", "--norc", "--noprofile"], yield_ms: 0 });
     const inside = await connect("inside", [], { BGTERM_SESSION: String(sh.id) });
