@@ -305,8 +305,10 @@ async function receiveDelivery(
     if (header.op === "queued") continue; // the input waits for another paste
     received = true;
     if (header.op === "data") await sink.write(payload, header.offset);
-    else if (header.op === "done") return inputEnd === undefined ? header : { ...header, input_end: inputEnd };
-    else throw new BgtermError(EXIT.internal, `unexpected reply '${header.op}' from supervisor`);
+    else if (header.op === "done") {
+      const input_end = header.input_end ?? inputEnd;
+      return input_end === undefined ? header : { ...header, input_end };
+    } else throw new BgtermError(EXIT.internal, `unexpected reply '${header.op}' from supervisor`);
   }
 }
 
@@ -363,7 +365,8 @@ export async function pipelineInput(
       await inputAcknowledged(files, channel);
     }
     const last = data.subarray(at);
-    if (followed && last.length <= COALESCE_BYTES) channel.hold({ op: "input" }, last);
+    // Held frames are quiet: the poll's done says where the input began.
+    if (followed && last.length <= COALESCE_BYTES) channel.hold({ op: "input", quiet: true }, last);
     else await channel.send({ op: "input" }, last);
     return;
   }

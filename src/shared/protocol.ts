@@ -6,7 +6,7 @@
 // `hello`; a supervisor started by another bgterm version answers with its own
 // version (or, before versions existed, not at all), and the client says which
 // binary to use. Bump it whenever a request or reply changes shape.
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 // What a client tells a user who meets a supervisor of another version.
 export function protocolMismatchMessage(id: number, theirs: number | "unknown"): string {
@@ -75,8 +75,9 @@ export type Request =
   // The first frame of a connection; the supervisor answers with its version.
   | { op: "hello"; protocol: number }
   // payload: bytes for the terminal; more: the same send's input continues in
-  // the next frame (other connections' input waits until it is done).
-  | { op: "input"; more?: boolean }
+  // the next frame (other connections' input waits until it is done); quiet:
+  // no "ok" (a poll with since_input follows, and its done says input_end).
+  | { op: "input"; more?: boolean; quiet?: boolean }
   // peek: wait the same way, but deliver from `since` and move no cursor
   // (readiness checks and exec watch output without consuming it).
   | ({ op: "poll"; reader: string; limit?: number; peek?: boolean } & WaitSpec)
@@ -107,6 +108,8 @@ export interface DeliveryDone {
   matched?: boolean;
   // Set when the supervisor could not store output (disk full): some is lost.
   storage_error?: string;
+  // A poll with since_input: the end of output just before the input.
+  input_end?: number;
 }
 
 export type Reply =

@@ -200,6 +200,7 @@ export class ReaderDesk {
         from: waiter.peek ? waiter.since : undefined,
         limit: waiter.limit,
         matched: waiter.regex ? waiter.matched : undefined,
+        inputEnd: waiter.spec.since_input ? waiter.since : undefined,
       });
       return;
     }
@@ -226,7 +227,7 @@ export class ReaderDesk {
   // the cursor move, so a client that dies mid-delivery loses nothing.
   async deliver(
     conn: Connection,
-    request: { reader: string; lease: boolean; from?: number; limit?: number; matched?: boolean },
+    request: { reader: string; lease: boolean; from?: number; limit?: number; matched?: boolean; inputEnd?: number },
   ): Promise<void> {
     const state = this.readerState(request.reader);
     const position = request.from ?? state.cursor;
@@ -264,6 +265,7 @@ export class ReaderDesk {
       omitted_bytes: plan.from - Math.min(position, plan.from) + gap.bytes,
       matched: request.matched,
       storage_error: this.log.storageError,
+      input_end: request.inputEnd,
     });
     this.armLease(conn); // from now on, the client has LEASE_MS to acknowledge
   }

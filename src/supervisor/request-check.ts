@@ -28,7 +28,7 @@ const pattern: Check = (value) => {
 // Per op: each field, whether it is required, and its check.
 const FIELDS: Record<string, Record<string, [required: boolean, check: Check, what: string]>> = {
   hello: { protocol: [true, integer(0), "a whole number"] },
-  input: { more: [false, boolean, "true or false"] },
+  input: { more: [false, boolean, "true or false"], quiet: [false, boolean, "true or false"] },
   poll: {
     reader: [true, reader, "a reader name"],
     limit: [false, integer(1), "a whole number from 1"],

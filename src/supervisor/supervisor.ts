@@ -178,7 +178,7 @@ export class Supervisor {
     this.server = new SupervisorServer(
       files.socket,
       {
-        input: (conn, _request, payload) => this.onInput(conn, payload),
+        input: (conn, request, payload) => this.onInput(conn, payload, request.quiet === true),
         poll: (conn, request) => this.desk.poll(conn, request),
         peek: (conn, request) =>
           this.desk.deliver(conn, { reader: request.reader, lease: false, from: request.from, limit: request.limit }),
@@ -419,13 +419,15 @@ export class Supervisor {
     }
   }
 
-  private onInput(conn: Connection, data: Buffer): void {
+  // quiet: the client does not wait for this frame's "ok" (its poll follows):
+  // one reply less, and the client is not woken while the program answers.
+  private onInput(conn: Connection, data: Buffer, quiet: boolean): void {
     this.requireRunning();
     const endBefore = this.log.end;
     const continued = conn.lastInputEnd !== undefined;
     conn.lastInputEnd ??= endBefore; // a paste in several frames counts from its first
     this.log.recordInput(data, continued);
-    this.input.push(data, () => void conn.send({ op: "ok", end: endBefore }));
+    this.input.push(data, quiet ? () => {} : () => void conn.send({ op: "ok", end: endBefore }));
   }
 
   private onWaitExit(conn: Connection): void {

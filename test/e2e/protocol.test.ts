@@ -237,3 +237,34 @@ test("close works on a session whose supervisor speaks another version", async (
   await eventually(() => !processAlive(meta.pid), "the child to exit");
   expect(fs.existsSync(path.join(bg.stateDir, "sessions", other))).toBe(false);
 });
+
+test("quiet input gets no ok; the poll that follows says where the input began", async () => {
+  const payload = Buffer.from("quiet-probe\r");
+  const json = Buffer.from(JSON.stringify({ op: "input", quiet: true }));
+  const head = Buffer.alloc(8);
+  head.writeUInt32LE(json.length, 0);
+  head.writeUInt32LE(payload.length, 4);
+  const endBefore = (await bg.json(["info", id])).end_offset;
+  const got = await replies(
+    socketOf(id),
+    [
+      frame({ op: "hello", protocol: PROTOCOL_VERSION }),
+      Buffer.concat([head, json, payload]),
+      frame({
+        op: "poll",
+        reader: "quiet-test",
+        yield_ms: 10_000,
+        idle_ms: 0,
+        until: { source: "quiet-probe[^]*quiet-probe", flags: "" },
+        since_input: true,
+      }),
+    ],
+    3,
+  );
+  const ops = got.map((header) => header.op);
+  expect(ops[0]).toBe("hello");
+  expect(ops).not.toContain("ok");
+  const done = got.find((header) => header.op === "done");
+  expect(done?.matched).toBe(true);
+  expect(done.input_end).toBe(endBefore);
+});
