@@ -302,17 +302,29 @@ async function mcpRoundTrip(tmux: Stats | undefined): Promise<void> {
   trackPid(client.pid);
   try {
     const cat = await client.call("terminal_start", { command: ["cat"], yield_ms: 0 });
-    const send = await measure(N * 5, 10, async (i) => {
-      const token = `ping${i}x`;
+    let calls = 0;
+    const sendCall = async () => {
+      const token = `ping${calls++}x`;
       const t0 = performance.now();
       const result = await client.call("terminal_send", { id: cat.id, text: token, until: token });
       const ms = performance.now() - t0;
       if (result.outcome !== "matched") throw new Error(`terminal_send: ${JSON.stringify(result)}`);
       return ms;
-    });
+    };
+    // A fresh server's first calls run while Bun's JIT is still compiling the
+    // path (they are slower); an agent's session makes hundreds of calls, so
+    // the target is for a server past its first 200 (the early figure is shown).
+    const early = await measure(QUICK ? 20 : 100, 0, sendCall);
     record({
       section: "mcp",
-      metric: "terminal_send round trip on cat (until echo)",
+      metric: "terminal_send round trip, a fresh server's first 100 calls",
+      unit: "ms",
+      value: early,
+    });
+    const send = await measure(QUICK ? 30 : 300, QUICK ? 0 : 100, sendCall);
+    record({
+      section: "mcp",
+      metric: "terminal_send round trip on cat (until echo), after 200 calls",
       unit: "ms",
       value: send,
       ...(tmux ? { compare: { label: "tmux send-keys + capture-pane", value: tmux } } : {}),
