@@ -93,6 +93,17 @@ describe("reading and writing", () => {
     }
   });
 
+  test("forgetting a session's connections also ends the one still waiting for its confirmation", async () => {
+    const connection = await api.leaseConnection(cat);
+    await api.send(cat, { text: "forgotten", until: "forgotten[^]*forgotten", connection });
+    api.forgetConnection(cat); // at once: the acknowledgement is written, maybe not confirmed yet
+    await api.acksSettled(cat);
+    expect(connection.channel.closed).toBe(true);
+    const next = await api.leaseConnection(cat);
+    expect(next.channel).not.toBe(connection.channel);
+    next.release(false);
+  });
+
   test("read --peek leaves the cursor; read moves it", async () => {
     // The send reads with its own reader: with yield 0 it may already hold the
     // echo, and the default reader must still see both copies.

@@ -26,6 +26,10 @@ export interface Connection {
 // Acknowledgements written but not yet confirmed, by session: a read from the
 // files (info, list) waits for them, so it sees the cursors they moved.
 const unconfirmed = new Map<number, Set<Promise<unknown>>>();
+// Connections waiting for that confirmation, by session: forgetConnection
+// marks them to end instead of going idle (a closing session's supervisor
+// waits for its clients to leave).
+const settling = new Map<number, Set<() => void>>();
 
 // Resolves once every read of the session (every session without an id) has
 // its acknowledgement confirmed by the supervisor.
@@ -52,20 +56,26 @@ export async function leaseConnection(session: SessionRef): Promise<Connection> 
   const channel = cached && !cached.closed ? cached : await connectRunning(files);
   let cancelled = false;
   let released = false;
-  let settling = false;
+  let inSettling = false;
+  let forgotten = false;
+  const forget = () => {
+    forgotten = true;
+  };
   const connection: Connection = {
     channel,
     get cancelled() {
       return cancelled;
     },
     cancel() {
-      if (released || settling) return;
+      if (released || inSettling) return;
       cancelled = true;
       channel.end();
     },
     releaseWhen(acked) {
-      if (released || settling) return;
-      settling = true;
+      if (released || inSettling) return;
+      inSettling = true;
+      const marks = settling.get(files.id) ?? new Set();
+      settling.set(files.id, marks.add(forget));
       const pending = unconfirmed.get(files.id) ?? new Set();
       unconfirmed.set(files.id, pending);
       const settled = acked.then(
@@ -78,12 +88,14 @@ export async function leaseConnection(session: SessionRef): Promise<Connection> 
       void settled.finally(() => {
         pending.delete(settled);
         if (pending.size === 0 && unconfirmed.get(files.id) === pending) unconfirmed.delete(files.id);
+        marks.delete(forget);
+        if (marks.size === 0 && settling.get(files.id) === marks) settling.delete(files.id);
       });
     },
     release(ok) {
       if (released) return;
       released = true;
-      if (!ok || cancelled || channel.closed || idle.has(files.id)) return channel.end();
+      if (!ok || cancelled || forgotten || channel.closed || idle.has(files.id)) return channel.end();
       const timer = setTimeout(() => takeIdle(files.id)?.end(), IDLE_MS);
       timer.unref();
       idle.set(files.id, { channel, timer });
@@ -92,12 +104,14 @@ export async function leaseConnection(session: SessionRef): Promise<Connection> 
   return connection;
 }
 
-// Ends the idle connection to a session (before closing it, or once it exited).
+// Ends the idle connection to a session (before closing it, or once it
+// exited), and one still waiting for a confirmation once it has it.
 export function forgetConnection(id: number): void {
   takeIdle(id)?.end();
+  for (const forget of settling.get(id) ?? []) forget();
 }
 
-// Ends every idle connection (the caller is exiting).
+// Ends every kept connection (the caller is exiting).
 export function dropConnections(): void {
-  for (const id of [...idle.keys()]) forgetConnection(id);
+  for (const id of new Set([...idle.keys(), ...settling.keys()])) forgetConnection(id);
 }
