@@ -37,7 +37,7 @@ NO_AUTOLOAD := --no-compile-autoload-dotenv --no-compile-autoload-bunfig
 
 $(BIN): node_modules/.deps-installed $(SOURCES)
 	@mkdir -p dist
-	$(BUN) build --compile --minify --bytecode --format=esm --splitting $(NO_AUTOLOAD) src/main.ts --outfile $(BIN)
+	$(BUN) build --compile --minify --bytecode --format=esm --splitting $(NO_AUTOLOAD) src/main.ts src/pty/pty-worker.ts --outfile $(BIN)
 
 build: $(BIN)
 

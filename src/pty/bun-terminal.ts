@@ -1,6 +1,10 @@
 // The default backend: Bun's built-in PTY (Bun.spawn with `terminal`). Event
-// driven, byte exact, and cheap when idle.
+// driven, byte exact, and cheap when idle. The PTY lives on its own thread
+// (pty-worker.ts): Bun's reader does not return to the event loop while a
+// program keeps the PTY full, and on the supervisor's thread that left its
+// socket unserved for 100+ ms at a time during a flood.
 import type { PtyBackend, PtyEvents, PtyProcess, PtySpawnOptions } from "./backend.ts";
+import { CONTROL, CONTROL_SLOTS, ERROR_BYTES, type FromPty, type ToPty } from "./pty-messages.ts";
 import { signalExitCode } from "./signals.ts";
 
 // Writes at least this large wait for the drain before the next is taken:
@@ -10,46 +14,105 @@ import { signalExitCode } from "./signals.ts";
 const PACED_WRITE_BYTES = 16 * 1024;
 // A drain that never comes (Bun skips one now and then) does not stall input.
 const DRAIN_FALLBACK_MS = 1000;
+// How long a spawn may take on the PTY thread (its start included).
+const SPAWN_WAIT_MS = 10_000;
+
+// The compiled binary holds the thread's code as a second entry point (see the
+// Makefile), named relative to src/; from source it is the file beside this one.
+const WORKER_ENTRY = import.meta.url.includes("/$bunfs/")
+  ? "./pty/pty-worker.ts"
+  : new URL("./pty-worker.ts", import.meta.url).href;
+
+// One PTY thread per supervisor, started as this module loads (it is loaded
+// only to start a session), so it starts while the supervisor sets up.
+const thread = new Worker(WORKER_ENTRY);
+const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+const errorBuffer = new SharedArrayBuffer(ERROR_BYTES);
+// Each run's events until both its EOF and its exit have been reported
+// (output written after the program's exit, by a background job, still counts).
+const runs = new Map<number, { events: PtyEvents; ended: boolean; exited: boolean }>();
+let lastRun = 0;
+
+thread.onmessage = (event: MessageEvent<FromPty>) => {
+  const message = event.data;
+  if (message.op === "data") {
+    // Taken: the PTY thread may read on.
+    Atomics.sub(control, CONTROL.inFlight, message.chunk.length);
+    Atomics.notify(control, CONTROL.inFlight);
+  }
+  const run = runs.get(message.run);
+  if (!run) return;
+  const events = run.events;
+  if (message.op === "data") events.data(message.chunk);
+  else if (message.op === "drain") events.drain();
+  else if (message.op === "end") {
+    run.ended = true;
+    events.end();
+  } else {
+    run.exited = true;
+    events.exit(message.signal ? signalExitCode(message.signal) : (message.exitCode ?? 0), message.signal);
+  }
+  if (run.ended && run.exited) runs.delete(message.run);
+};
+
+const send = (message: ToPty) => thread.postMessage(message);
+
+// Starts the program on the PTY thread and waits (blocking, bounded) for its
+// pid, so spawning stays synchronous as the backend interface wants.
+function startRun(run: number, options: PtySpawnOptions): number {
+  Atomics.store(control, CONTROL.state, 0);
+  // A PTY thread waiting for us to take output stops waiting (see waitForRoom).
+  Atomics.notify(control, CONTROL.inFlight);
+  send({ op: "spawn", run, options, control: control.buffer as SharedArrayBuffer, error: errorBuffer });
+  if (Atomics.wait(control, CONTROL.state, 0, SPAWN_WAIT_MS) === "timed-out") {
+    throw new Error(`the PTY thread did not start the program within ${SPAWN_WAIT_MS} ms`);
+  }
+  if (Atomics.load(control, CONTROL.state) === 1) return Atomics.load(control, CONTROL.pid);
+  const length = Atomics.load(control, CONTROL.errorLength);
+  const text = new TextDecoder().decode(new Uint8Array(errorBuffer).slice(0, length));
+  let failure: { code?: string; message?: string } = {};
+  try {
+    failure = JSON.parse(text);
+  } catch {
+    failure = { message: text };
+  }
+  // Rebuilt as Bun.spawn threw it: the errno code says why (ENOENT, EACCES, ...).
+  throw Object.assign(new Error(failure.message ?? "the program could not be started"), { code: failure.code });
+}
 
 function spawnBunTerminal(options: PtySpawnOptions, events: PtyEvents): PtyProcess {
+  const run = ++lastRun;
   let fallback: Timer | undefined;
   const drained = () => {
     clearTimeout(fallback);
     fallback = undefined;
     events.drain();
   };
-  const child = Bun.spawn(options.argv, {
-    cwd: options.cwd,
-    env: options.env,
-    terminal: {
-      cols: options.cols,
-      rows: options.rows,
-      name: options.env.TERM,
-      data: (_terminal, chunk) => events.data(chunk),
-      // Bun may call drain from inside write(); deliver it after write returns,
-      // or the supervisor would see a drain for a write it has not finished.
-      drain: () => queueMicrotask(drained),
-      exit: () => events.end(),
-    },
-  });
-  const terminal = child.terminal!;
-  void child.exited.then(() => {
-    const signal = child.signalCode === null ? null : String(child.signalCode);
-    events.exit(signal ? signalExitCode(signal) : (child.exitCode ?? 0), signal ?? null);
-  });
+  runs.set(run, { events: { ...events, drain: drained }, ended: false, exited: false });
+  let pid: number;
+  try {
+    pid = startRun(run, options);
+  } catch (error) {
+    runs.delete(run);
+    throw error;
+  }
+  let closed = false;
   return {
-    pid: child.pid,
+    pid,
     // false: wait for the drain event before writing more (never re-send).
     write: (data) => {
-      terminal.write(data);
+      if (closed) return true;
+      send({ op: "write", run, data });
       if (data.length < PACED_WRITE_BYTES) return true;
       clearTimeout(fallback);
       fallback = setTimeout(drained, DRAIN_FALLBACK_MS);
       return false;
     },
-    resize: (cols, rows) => terminal.resize(cols, rows),
+    resize: (cols, rows) => send({ op: "resize", run, cols, rows }),
+    streaming: () => !closed && Atomics.load(control, CONTROL.streaming) === 1,
     close: () => {
-      if (!terminal.closed) terminal.close();
+      closed = true;
+      send({ op: "close", run });
     },
   };
 }
