@@ -30,6 +30,9 @@ export interface PtyProcess {
   // control), and must never write any of it again.
   write(data: Uint8Array): boolean;
   resize(cols: number, rows: number): void;
+  // True while the program is writing without a pause (more output is already
+  // on its way), when the backend can tell.
+  streaming?(): boolean;
   // Closes the master side (the kernel hangs up the session's processes).
   close(): void;
 }

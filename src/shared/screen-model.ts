@@ -14,7 +14,7 @@ import type { OutputRing } from "./ring.ts";
 import { serializeRow } from "./sgr.ts";
 
 // One slice parses in a few ms even for the slowest output (many short lines).
-const FEED_SLICE = 32 * 1024;
+const FEED_SLICE = 8 * 1024;
 const DEFAULT_SCROLLBACK = 1000;
 // Parsing time after which the event loop polls I/O (sockets, the PTY).
 const IO_TURN_MS = 8;
@@ -43,6 +43,8 @@ export interface ScreenOptions {
 interface Waiter {
   target: number;
   deadline: number;
+  // True while the program is still writing (more output is on its way).
+  streaming: () => boolean;
   resolve: () => void;
 }
 
@@ -175,13 +177,15 @@ export class ScreenModel {
   }
 
   // Resolves, between two slices, once the emulator has parsed up to `target`,
-  // or at `deadline` (performance.now()) if output kept coming after `target`
-  // (a flood): the screen is then the one at fedTo, behind the end but current.
-  settle(end: () => number, waitMs: number): Promise<void> {
+  // or, while output keeps coming (a flood), at once if `streaming` says the
+  // program is still writing, else at `deadline` (performance.now()) once
+  // output arrived after `target`: the screen is then the one at fedTo,
+  // behind the end but current.
+  settle(end: () => number, waitMs: number, streaming: () => boolean = () => false): Promise<void> {
     const target = end();
-    if (this.term && this.fed >= target) return Promise.resolve();
+    if (this.term && (this.fed >= target || streaming())) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const waiter: Waiter = { target, deadline: performance.now() + waitMs, resolve };
+      const waiter: Waiter = { target, deadline: performance.now() + waitMs, streaming, resolve };
       this.waiters.add(waiter);
       // The deadline is checked between slices and as output arrives; also
       // at the deadline itself, should a slice run long.
@@ -201,7 +205,7 @@ export class ScreenModel {
     if (!this.term && !all) return;
     const now = performance.now();
     for (const waiter of this.waiters) {
-      const flooding = end > waiter.target && now >= waiter.deadline;
+      const flooding = (end > waiter.target && now >= waiter.deadline) || waiter.streaming();
       if (all || this.fed >= waiter.target || flooding) {
         this.waiters.delete(waiter);
         waiter.resolve();

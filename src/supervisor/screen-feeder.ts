@@ -35,6 +35,8 @@ export class ScreenFeeder {
     cols: number,
     rows: number,
     answer: (data: string) => void,
+    // True while the program is writing without a pause (see PtyProcess.streaming).
+    private readonly streaming: () => boolean = () => false,
   ) {
     this.model = new ScreenModel(log.ring, cols, rows, answer);
   }
@@ -65,7 +67,7 @@ export class ScreenFeeder {
 
   // The screen as of all output so far, and the offset it reflects.
   async snapshot(options: ScreenOptions): Promise<{ screen: ScreenSnapshot; offset: number }> {
-    await this.model.settle(this.end, SCREEN_FLOOD_WAIT_MS);
+    await this.model.settle(this.end, SCREEN_FLOOD_WAIT_MS, this.streaming);
     return { screen: this.model.snapshot(options), offset: this.model.fedTo };
   }
 

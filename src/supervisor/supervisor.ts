@@ -133,8 +133,12 @@ export class Supervisor {
     );
     // The emulator's answers to terminal queries go to the program as terminal
     // input: not recorded as input events, not echoed.
-    this.screen = new ScreenFeeder(this.log, spec.cols, spec.rows, (answer) =>
-      this.input.push(Buffer.from(answer), () => {}),
+    this.screen = new ScreenFeeder(
+      this.log,
+      spec.cols,
+      spec.rows,
+      (answer) => this.input.push(Buffer.from(answer), () => {}),
+      () => this.pty.streaming?.() ?? false,
     );
     this.log.onBeforeAppend((chunk, at) => this.screen.beforeAppend(chunk, at));
     this.log.onAppend((chunk) => this.screen.outputArrived(chunk));
