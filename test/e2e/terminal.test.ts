@@ -120,6 +120,39 @@ describe("Unicode widths and the screen", () => {
     await bg.ok(["close", id]);
   });
 
+  test("during a never-ending flood, screen shows exactly the output up to the end_offset it names", async () => {
+    // Line n is "%08d\r\n": 10 bytes, so byte offset k falls in line floor(k / 10) + 1.
+    const id = await bg.start(["--", "awk", 'BEGIN { for (i = 1; ; i++) printf "%08d\\n", i }']);
+    await bg.readUntil(id, /00000100/);
+    const pad = (n: number) => String(n).padStart(8, "0");
+    let previous = 0;
+    for (let i = 0; i < 3; i++) {
+      const json = await bg.json(["screen", id]);
+      const info = await bg.json(["info", id]);
+      expect(info.state).toBe("running");
+      const offset: number = json.end_offset;
+      expect(offset).toBeGreaterThanOrEqual(Math.max(previous, 1000));
+      expect(offset).toBeLessThanOrEqual(info.end_offset);
+      previous = offset;
+      // The last rows are the lines before end_offset, the last one cut where
+      // end_offset falls: after its "\n" the cursor starts the next row, after
+      // its "\r" it is back at column 0, else it stands after the digits.
+      const full = Math.floor(offset / 10);
+      const part = offset % 10;
+      const expected =
+        part === 0
+          ? [pad(full - 2), pad(full - 1), pad(full)]
+          : [pad(full - 1), pad(full), pad(full + 1).slice(0, Math.min(part, 8))];
+      const rows: string[] = json.lines;
+      const last = rows.findLastIndex((line) => line !== "");
+      expect(rows.slice(last - 2, last + 1)).toEqual(expected);
+      expect([json.cursor_y, json.cursor_x]).toEqual(
+        part === 0 ? [last + 1, 0] : [last, part === 9 ? 0 : Math.min(part, 8)],
+      );
+    }
+    await bg.ok(["close", id]);
+  });
+
   test("the screen is exact after output ran past retention before anyone looked", async () => {
     const file = script(
       "retention",
