@@ -8,7 +8,8 @@
 // once, so it answers them from the exact state. Output about to leave
 // retention unparsed is kept for the emulator (screen-model.ts), and the
 // emulator starts once half the ring is unparsed: the screen stays exact.
-// During a flood, `screen` waits for it at most SCREEN_FLOOD_WAIT_MS.
+// During a flood, `screen` answers at once while the PTY reader is in the
+// middle of an unbroken stream, else waits at most SCREEN_FLOOD_WAIT_MS.
 import { ScreenModel, type ScreenOptions, type ScreenSnapshot } from "../shared/screen-model.ts";
 import type { OutputLog } from "./output-log.ts";
 import { QueryScanner } from "./query-scanner.ts";
