@@ -55,6 +55,10 @@ thread.onmessage = (event: MessageEvent<FromPty>) => {
   if (run.ended && run.exited) runs.delete(message.run);
 };
 
+// An uncaught error on the PTY thread (a bug) goes to supervisor.log, as one
+// on this thread does.
+thread.addEventListener("error", (event) => console.error(`bgterm supervisor: PTY thread: ${event.message}`));
+
 const send = (message: ToPty) => thread.postMessage(message);
 
 // Starts the program on the PTY thread and waits (blocking, bounded) for its

@@ -62,8 +62,16 @@ function spawn(message: Extract<ToPty, { op: "spawn" }>): void {
         name: message.options.env.TERM,
         data: (_terminal, chunk) => {
           markStreaming(ctl, chunk);
+          // Bun gives each chunk its own buffer: moved, not copied (a view
+          // into a larger buffer would be copied).
+          const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
           Atomics.add(ctl, CONTROL.inFlight, chunk.length);
-          post({ op: "data", run: id, chunk }, [chunk.buffer]);
+          try {
+            post({ op: "data", run: id, chunk }, whole ? [chunk.buffer] : []);
+          } catch (error) {
+            Atomics.sub(ctl, CONTROL.inFlight, chunk.length);
+            throw error;
+          }
           waitForRoom(ctl);
         },
         drain: () => post({ op: "drain", run: id }),
