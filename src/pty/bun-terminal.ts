@@ -59,7 +59,7 @@ thread.onmessage = (event: MessageEvent<FromPty>) => {
 // on this thread does.
 thread.addEventListener("error", (event) => console.error(`bgterm supervisor: PTY thread: ${event.message}`));
 
-const send = (message: ToPty) => thread.postMessage(message);
+const send = (message: ToPty, transfer: ArrayBuffer[] = []) => thread.postMessage(message, transfer);
 
 // Starts the program on the PTY thread and waits (blocking, bounded) for its
 // pid, so spawning stays synchronous as the backend interface wants.
@@ -106,7 +106,11 @@ function spawnBunTerminal(options: PtySpawnOptions, events: PtyEvents): PtyProce
     // false: wait for the drain event before writing more (never re-send).
     write: (data) => {
       if (closed) return true;
-      send({ op: "write", run, data });
+      // Exactly these bytes, moved to the thread: a view is cloned with its
+      // whole underlying buffer (often Node's shared 8 KiB pool), which cost
+      // more than the rest of the write.
+      const bytes = new Uint8Array(data);
+      send({ op: "write", run, data: bytes }, [bytes.buffer]);
       if (data.length < PACED_WRITE_BYTES) return true;
       clearTimeout(fallback);
       fallback = setTimeout(drained, DRAIN_FALLBACK_MS);
