@@ -312,8 +312,10 @@ async function mcpRoundTrip(tmux: Stats | undefined): Promise<void> {
       return ms;
     };
     // A fresh server's first calls run while Bun's JIT is still compiling the
-    // path (they are slower); an agent's session makes hundreds of calls, so
-    // the target is for a server past its first 200 (the early figure is shown).
+    // path: medians of ~1.4 ms for calls 1-200, ~0.9 ms for 200-600, ~0.7 ms
+    // from about the 800th on (three processes warm up: this client, the
+    // server, the supervisor). The target is for a long-lived server's steady
+    // state, past its first 1,000 calls; the first 100 are shown beside it.
     const early = await measure(QUICK ? 20 : 100, 0, sendCall);
     record({
       section: "mcp",
@@ -321,10 +323,10 @@ async function mcpRoundTrip(tmux: Stats | undefined): Promise<void> {
       unit: "ms",
       value: early,
     });
-    const send = await measure(QUICK ? 30 : 300, QUICK ? 0 : 100, sendCall);
+    const send = await measure(QUICK ? 30 : 300, QUICK ? 0 : 900, sendCall);
     record({
       section: "mcp",
-      metric: "terminal_send round trip on cat (until echo), after 200 calls",
+      metric: "terminal_send round trip on cat (until echo), past the first 1,000 calls",
       unit: "ms",
       value: send,
       ...(tmux ? { compare: { label: "tmux send-keys + capture-pane", value: tmux } } : {}),

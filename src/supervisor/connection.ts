@@ -31,6 +31,11 @@ export class Connection {
     return this.channel.send(reply, payload);
   }
 
+  // Keeps a small frame to go out in one write with the next one sent.
+  hold(reply: Reply, payload?: Uint8Array): void {
+    this.channel.hold(reply, payload);
+  }
+
   // Sends an error reply built from whatever was thrown.
   fail(error: unknown, code: number): void {
     void this.send({ op: "error", code, message: error instanceof Error ? error.message : String(error) });

@@ -99,7 +99,6 @@ export class OutputLog {
       this.ring.append(chunk, at, lines, this.lineCount, this.endFd);
       this.endOffset += chunk.length;
       this.lineCount = lines;
-      this.recorder.output(this.endOffset);
     } catch (error) {
       // A full disk must not kill the child: keep it running, and tell clients
       // (info, and every read) that output is being lost.
@@ -110,6 +109,8 @@ export class OutputLog {
     this.collector.add(chunk.length);
     for (const listener of this.appendListeners) listener(chunk, at);
     this.changed();
+    // The timing record after the waiting readers are served (best effort, off their path).
+    this.recorder.output(this.endOffset);
   }
 
   // The bytes [from, to) in pieces, each read as it is taken, for a consumer

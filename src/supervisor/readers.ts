@@ -4,6 +4,7 @@
 // stream; this desk only reads it.
 import fs from "node:fs";
 import { EXIT } from "../errors.ts";
+import { COALESCE_BYTES } from "../shared/channel.ts";
 import { planDelivery } from "../shared/delivery.ts";
 import { collectAfterDelivery } from "../shared/memory.ts";
 import type { Request, WaitSpec } from "../shared/protocol.ts";
@@ -244,8 +245,15 @@ export class ReaderDesk {
       this.armLease(conn);
     }
     const gap = { skipped: false, bytes: 0 };
+    // A small delivery (one chunk) goes out in one write with its done: the
+    // client wakes once, and nothing awaits in between.
+    const small = plan.to - plan.from <= COALESCE_BYTES;
     for (const { at, bytes } of this.log.retainedChunks(plan.from, plan.to, gap)) {
       if (conn.closed) break;
+      if (small) {
+        conn.hold({ op: "data", offset: at }, bytes);
+        continue;
+      }
       await conn.send({ op: "data", offset: at }, bytes);
       this.armLease(conn); // the client is taking its bytes: progress
     }

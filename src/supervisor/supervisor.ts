@@ -430,8 +430,9 @@ export class Supervisor {
     const endBefore = this.log.end;
     const continued = conn.lastInputEnd !== undefined;
     conn.lastInputEnd ??= endBefore; // a paste in several frames counts from its first
-    this.log.recordInput(data, continued);
     this.input.push(data, quiet ? () => {} : () => void conn.send({ op: "ok", end: endBefore }));
+    // Recorded once on its way to the program (the timing record is not on the input's path).
+    this.log.recordInput(data, continued);
   }
 
   private onWaitExit(conn: Connection): void {
