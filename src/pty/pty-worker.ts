@@ -6,6 +6,7 @@
 // output goes to the supervisor's thread as messages, with a bound on how much
 // may be in flight (past it this thread waits, and the program blocks on its
 // writes as it would behind a slow terminal).
+import { inputCollector } from "../shared/memory.ts";
 import { CONTROL, type FromPty, MAX_IN_FLIGHT, type ToPty } from "./pty-messages.ts";
 
 declare const self: Worker;
@@ -16,6 +17,9 @@ const READ_BUFFER_HALF = 128 * 1024;
 // terminal lives on until the supervisor closes it).
 const terminals = new Map<number, Bun.Terminal>();
 let streamEndPending = false;
+// Input moved here is garbage once written: this thread's heap is collected
+// as the supervisor's is, so a paste of any size stays flat here too.
+const written = inputCollector();
 
 // Bun's reader hands over a chunk each time it has read more than half its
 // 256 KiB buffer while the PTY still has data, and the rest once the PTY is
@@ -113,8 +117,10 @@ self.onmessage = (event: MessageEvent<ToPty>) => {
   const terminal = terminals.get(message.run);
   if (!terminal || terminal.closed) return;
   try {
-    if (message.op === "write") terminal.write(message.data);
-    else if (message.op === "resize") terminal.resize(message.cols, message.rows);
+    if (message.op === "write") {
+      terminal.write(message.data);
+      written.add(message.data.length);
+    } else if (message.op === "resize") terminal.resize(message.cols, message.rows);
     else {
       terminals.delete(message.run);
       terminal.close();
