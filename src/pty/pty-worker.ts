@@ -16,6 +16,8 @@ const READ_BUFFER_HALF = 128 * 1024;
 // Each run's terminal until its EOF (after a restart the previous run's
 // terminal lives on until the supervisor closes it).
 const terminals = new Map<number, Bun.Terminal>();
+// Runs whose terminal has reached EOF (kept in `terminals` until closed).
+const ended = new Set<number>();
 let streamEndPending = false;
 // Input moved here is garbage once written: this thread's heap is collected
 // as the supervisor's is, so a paste of any size stays flat here too.
@@ -79,8 +81,10 @@ function spawn(message: Extract<ToPty, { op: "spawn" }>): void {
           waitForRoom(ctl);
         },
         drain: () => post({ op: "drain", run: id }),
+        // EOF: input and resizes stop; the terminal stays until the
+        // supervisor closes it (closing it is what releases the PTY).
         exit: () => {
-          terminals.delete(id);
+          ended.add(id);
           post({ op: "end", run: id });
         },
       },
@@ -113,18 +117,21 @@ function spawn(message: Extract<ToPty, { op: "spawn" }>): void {
 self.onmessage = (event: MessageEvent<ToPty>) => {
   const message = event.data;
   if (message.op === "spawn") return spawn(message);
-  // Messages for a terminal that has reached EOF or was closed are dropped.
   const terminal = terminals.get(message.run);
-  if (!terminal || terminal.closed) return;
+  if (!terminal) return;
   try {
+    if (message.op === "close") {
+      terminals.delete(message.run);
+      ended.delete(message.run);
+      if (!terminal.closed) terminal.close();
+      return;
+    }
+    // Input and resizes for a terminal past its EOF (or closed) are dropped.
+    if (terminal.closed || ended.has(message.run)) return;
     if (message.op === "write") {
       terminal.write(message.data);
       written.add(message.data.length);
-    } else if (message.op === "resize") terminal.resize(message.cols, message.rows);
-    else {
-      terminals.delete(message.run);
-      terminal.close();
-    }
+    } else terminal.resize(message.cols, message.rows);
   } catch (error) {
     // The terminal went away meanwhile (the program exited): nothing to do.
     console.error(`bgterm supervisor: PTY ${message.op} failed: ${(error as Error).message}`);

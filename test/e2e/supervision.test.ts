@@ -50,6 +50,26 @@ describe("time limits", () => {
 });
 
 describe("restart", () => {
+  test("each ended run's terminal is released at the respawn: a crash loop holds no growing number of PTYs", async () => {
+    const id = await bg.start(["--restart", "always", "sh", "-c", "echo hi; sleep 0.1"]);
+    try {
+      const ptys = (pid: number) =>
+        fs.readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+          try {
+            return fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === "/dev/ptmx";
+          } catch {
+            return false; // closed while listed
+          }
+        }).length;
+      await eventually(async () => (await bg.json(["info", id])).restart_count >= 12, "a dozen restarts", 60_000);
+      const { supervisor_pid } = await bg.json(["info", id]);
+      // One terminal for the current run, perhaps one for the run ending now.
+      expect(ptys(supervisor_pid)).toBeLessThanOrEqual(3);
+    } finally {
+      await bg.ok(["close", id]);
+    }
+  });
+
   test("a program that crashes twice then stays up: same id, one stream, runs recorded with backoff", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgt-crash-"));
     const script = path.join(dir, "crashy.sh");
