@@ -151,7 +151,8 @@ export const schemaOutput = s.object(
   { optional: ["description"] },
 );
 
-// The error object on stderr with --json, for every command.
+// The error object on stderr with --json, for every command: errorOutput, in
+// json-output-read.ts (re-exported above).
 
 // ---- compile-time ties to the types the code builds ------------------------
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

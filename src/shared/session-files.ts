@@ -215,8 +215,7 @@ export class SessionFiles {
     return this.readOffsets(file)?.[0];
   }
 
-  private readOffsets(file: string): number[] | undefined {
-    const text = readTextIfExists(file);
+  private readOffsets(file: string, text = readTextIfExists(file)): number[] | undefined {
     // Empty: created but never written (older versions wrote cursors in place).
     if (text === undefined || text.trim() === "") return undefined;
     const values = text
@@ -247,14 +246,18 @@ export class SessionFiles {
   }
 
   // A cursor past `end` can only come from a damaged file: refuse to guess.
-  // One line (older versions) or two equal copies; two that differ, or a line
-  // that is not a number, may be a write caught half done: read again first.
+  // One line (older versions) or two equal copies, the same in two reads in a
+  // row; two that differ, or a line that is not a number, may be a write
+  // caught half done (a reader in step with the writer could even see two
+  // equal mixed copies once, never twice): read again first.
   readCursor(reader: string, end = this.readEnd()): number {
     const file = this.cursor(reader);
     for (let attempt = 0; ; attempt++) {
       let offsets: number[] | undefined;
       try {
-        offsets = this.readOffsets(file);
+        const text = readTextIfExists(file);
+        if (text !== readTextIfExists(file)) throw this.corrupt(file, "it changed while being read");
+        offsets = this.readOffsets(file, text);
       } catch (error) {
         if (attempt < TORN_READ_RETRIES) continue;
         throw error;

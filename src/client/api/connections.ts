@@ -31,12 +31,23 @@ const unconfirmed = new Map<number, Set<Promise<unknown>>>();
 // waits for its clients to leave).
 const settling = new Map<number, Set<() => void>>();
 
+// How long a read of the files waits for confirmations: one normally takes
+// tens of µs; a stopped or swamped supervisor must not hold up a list of
+// every session (its cursor then shows as it was).
+const SETTLE_WAIT_MS = 200;
+
 // Resolves once every read of the session (every session without an id) has
-// its acknowledgement confirmed by the supervisor.
+// its acknowledgement confirmed by the supervisor, or SETTLE_WAIT_MS passed.
 export async function acksSettled(id?: number): Promise<void> {
   const pending =
     id === undefined ? [...unconfirmed.values()].flatMap((set) => [...set]) : [...(unconfirmed.get(id) ?? [])];
-  await Promise.allSettled(pending);
+  if (pending.length === 0) return;
+  let timer: Timer | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, SETTLE_WAIT_MS);
+  });
+  await Promise.race([Promise.allSettled(pending), bound]);
+  clearTimeout(timer);
 }
 
 function takeIdle(id: number): ClientChannel | undefined {
