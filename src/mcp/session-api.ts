@@ -4,7 +4,6 @@
 import fs from "node:fs";
 import { BgtermError, EXIT } from "../errors.ts";
 import { outputTail } from "../client/offline.ts";
-import * as records from "../client/record.ts";
 import type { SessionRecord } from "../client/record.ts";
 import { resolveSession, sessionLabels, sessionState } from "../client/registry.ts";
 import { waitForExit } from "../client/requests.ts";
@@ -16,20 +15,11 @@ import type { SessionFiles } from "../shared/session-files.ts";
 export type { SessionFiles, SessionRecord, ScreenSnapshot };
 export { resolveSession, sessionState };
 
-// Records come from the files: reads on kept connections get their
-// acknowledgements confirmed first, so the cursors they moved show.
-export async function buildRecord(files: SessionFiles): Promise<SessionRecord> {
-  await api.acksSettled(files.id);
-  return records.buildRecord(files);
-}
-
-export async function listRecords(
-  onError: (id: number, error: Error) => void,
-  withStats?: boolean,
-): Promise<SessionRecord[]> {
-  await api.acksSettled();
-  return records.listRecords(onError, withStats);
-}
+// Records, as the API's info and list give them (they wait for the
+// confirmations of kept-connection reads, so the cursors those moved show).
+export const buildRecord = (files: SessionFiles): Promise<SessionRecord> => api.info(files.id);
+export const listRecords = (onError: (id: number, error: Error) => void, withStats = true): Promise<SessionRecord[]> =>
+  api.list(onError, { stats: withStats });
 
 // Starts a session (labels, readiness, time limits, restart, health: all the API's).
 export const startSession = api.startSession;

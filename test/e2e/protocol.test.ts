@@ -26,31 +26,10 @@ function frame(header: object): Buffer {
   return Buffer.concat([head, json]);
 }
 
-// Sends raw frames on one connection; resolves with the first reply's header
-// (or rejects when none comes within the deadline).
+// Sends raw frames on one connection; resolves with the first reply's header,
+// or {timedOut: true} when none comes within the deadline.
 async function exchange(socketPath: string, frames: Buffer[], timeoutMs = 10_000): Promise<any> {
-  let received = Buffer.alloc(0);
-  let done: (value: any) => void = () => {};
-  const reply = new Promise<any>((resolve) => {
-    done = resolve;
-  });
-  const socket = await Bun.connect({
-    unix: socketPath,
-    socket: {
-      data(_socket, chunk) {
-        received = Buffer.concat([received, chunk]);
-        if (received.length < 8) return;
-        const headerBytes = received.readUInt32LE(0);
-        if (received.length >= 8 + headerBytes) done(JSON.parse(received.toString("utf8", 8, 8 + headerBytes)));
-      },
-    },
-  });
-  for (const bytes of frames) socket.write(bytes);
-  const timer = setTimeout(() => done({ timedOut: true }), timeoutMs);
-  const header = await reply;
-  clearTimeout(timer);
-  socket.end();
-  return header;
+  return (await replies(socketPath, frames, 1, timeoutMs))[0] ?? { timedOut: true };
 }
 
 test("an unknown request gets an immediate error reply naming it and the protocol version", async () => {

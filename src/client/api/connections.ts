@@ -23,13 +23,15 @@ export interface Connection {
   releaseWhen(acked: Promise<void>): void;
 }
 
-// Acknowledgements written but not yet confirmed, by session: a read from the
-// files (info, list) waits for them, so it sees the cursors they moved.
-const unconfirmed = new Map<number, Set<Promise<unknown>>>();
-// Connections waiting for that confirmation, by session: forgetConnection
-// marks them to end instead of going idle (a closing session's supervisor
-// waits for its clients to leave).
-const settling = new Map<number, Set<() => void>>();
+// Connections whose acknowledgement is written but not yet confirmed, by
+// session: a read from the files (info, list) waits for `settled`, so it sees
+// the cursors they moved; forgetConnection calls `forget`, so they end instead
+// of going idle (a closing session's supervisor waits for its clients to leave).
+interface Settling {
+  settled: Promise<void>;
+  forget(): void;
+}
+const settling = new Map<number, Set<Settling>>();
 
 // How long a read of the files waits for confirmations: one normally takes
 // tens of µs; a stopped or swamped supervisor must not hold up a list of
@@ -39,8 +41,8 @@ const SETTLE_WAIT_MS = 200;
 // Resolves once every read of the session (every session without an id) has
 // its acknowledgement confirmed by the supervisor, or SETTLE_WAIT_MS passed.
 export async function acksSettled(id?: number): Promise<void> {
-  const pending =
-    id === undefined ? [...unconfirmed.values()].flatMap((set) => [...set]) : [...(unconfirmed.get(id) ?? [])];
+  const entries = id === undefined ? [...settling.values()].flatMap((set) => [...set]) : [...(settling.get(id) ?? [])];
+  const pending = entries.map((entry) => entry.settled);
   if (pending.length === 0) return;
   let timer: Timer | undefined;
   const bound = new Promise<void>((resolve) => {
@@ -62,16 +64,13 @@ function takeIdle(id: number): ClientChannel | undefined {
 export async function leaseConnection(session: SessionRef): Promise<Connection> {
   const files = resolve(session);
   // The session's kept connection is only waiting for an acknowledgement to be confirmed.
-  if (unconfirmed.has(files.id)) await acksSettled(files.id);
+  if (settling.has(files.id)) await acksSettled(files.id);
   const cached = takeIdle(files.id);
   const channel = cached && !cached.closed ? cached : await connectRunning(files);
   let cancelled = false;
   let released = false;
   let inSettling = false;
   let forgotten = false;
-  const forget = () => {
-    forgotten = true;
-  };
   const connection: Connection = {
     channel,
     get cancelled() {
@@ -85,22 +84,23 @@ export async function leaseConnection(session: SessionRef): Promise<Connection> 
     releaseWhen(acked) {
       if (released || inSettling) return;
       inSettling = true;
-      const marks = settling.get(files.id) ?? new Set();
-      settling.set(files.id, marks.add(forget));
-      const pending = unconfirmed.get(files.id) ?? new Set();
-      unconfirmed.set(files.id, pending);
-      const settled = acked.then(
-        () => connection.release(true),
-        // Revoked (the client took too long) or lost: the connection goes;
-        // the output already returned is read again by the next read.
-        () => connection.release(false),
-      );
-      pending.add(settled);
-      void settled.finally(() => {
-        pending.delete(settled);
-        if (pending.size === 0 && unconfirmed.get(files.id) === pending) unconfirmed.delete(files.id);
-        marks.delete(forget);
-        if (marks.size === 0 && settling.get(files.id) === marks) settling.delete(files.id);
+      const entries = settling.get(files.id) ?? new Set();
+      settling.set(files.id, entries);
+      const entry: Settling = {
+        settled: acked.then(
+          () => connection.release(true),
+          // Revoked (the client took too long) or lost: the connection goes;
+          // the output already returned is read again by the next read.
+          () => connection.release(false),
+        ),
+        forget: () => {
+          forgotten = true;
+        },
+      };
+      entries.add(entry);
+      void entry.settled.finally(() => {
+        entries.delete(entry);
+        if (entries.size === 0 && settling.get(files.id) === entries) settling.delete(files.id);
       });
     },
     release(ok) {
@@ -119,7 +119,7 @@ export async function leaseConnection(session: SessionRef): Promise<Connection> 
 // exited), and one still waiting for a confirmation once it has it.
 export function forgetConnection(id: number): void {
   takeIdle(id)?.end();
-  for (const forget of settling.get(id) ?? []) forget();
+  for (const entry of settling.get(id) ?? []) entry.forget();
 }
 
 // Ends every kept connection (the caller is exiting).
